@@ -1,0 +1,151 @@
+"""Documents, morphological tokens and spans: what every stage after the text layer reads.
+
+A morphological token is one orthographic word seen through its clitics: `والمشير` is one
+Token whose core (`start:end`, `text`) is `المشير`, with `pre="و"`, `definite=True`,
+`stem="مشير"`, and whose whole word is `word_start:word_end`. Rules test the attributes;
+mentions report core offsets unless a rule asked for the clitics (see the language reference).
+All offsets are Python `str` offsets into the original text, end exclusive.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Values of `Token.shape`.
+SHAPES = ("arabic", "latin", "digit", "punct", "mixed", "url", "email", "symbol")
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """One segmentation of a word: proclitics + optional article + stem + enclitic (all normalized)."""
+
+    pre: str = ""          # proclitics in order, article excluded: "و", "وب", "فس", "ل", ""
+    definite: bool = False  # carries the article ال (also the fused لل of ل+ال)
+    stem: str = ""         # the word without clitics and without ال
+    suf: str = ""          # pronoun enclitic: "ه", "ها", "هم", ... or ""
+
+    @property
+    def norm(self) -> str:
+        """The core as normalized text: article (when definite) + stem."""
+        return ("ال" + self.stem) if self.definite else self.stem
+
+
+@dataclass(frozen=True, slots=True, eq=True)
+class Token:
+    """A morphological token. `analyses[0]` is the analysis the fields below describe.
+
+    `start`/`end`/`text` are the core (no proclitic, no enclitic; the article stays),
+    `word_start`/`word_end` the whole orthographic word, in the original text.
+    """
+
+    i: int
+    start: int
+    end: int
+    word_start: int
+    word_end: int
+    text: str                  # original[start:end], exact characters (diacritics and all)
+    word: str                  # the whole word, normalized
+    norm: str                  # the core, normalized (article + stem)
+    stem: str                  # normalized, without clitics and without ال
+    pre: str = ""
+    suf: str = ""
+    definite: bool = False
+    shape: str = "arabic"
+    sent: int = 0              # sentence index in the document
+    sent_start: bool = False   # first token of its sentence
+    sent_end: bool = False     # last token of its sentence
+    analyses: tuple[Analysis, ...] = ()
+    extra: Mapping[str, str] = field(default_factory=dict, hash=False)  # attributes from another analyzer
+
+    @property
+    def conj(self) -> str:
+        """The conjunction proclitic (و or ف) or ''."""
+        return self.pre[:1] if self.pre[:1] in ("و", "ف") else ""
+
+    @property
+    def prep(self) -> str:
+        """The preposition proclitic (ب, ل or ك) or ''."""
+        rest = self.pre[1:] if self.conj else self.pre
+        return rest[:1] if rest[:1] in ("ب", "ل", "ك") else ""
+
+    @property
+    def fut(self) -> str:
+        """The future proclitic س or ''."""
+        return "س" if self.pre.endswith("س") else ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready view (used by `arabic-ie tokens --format jsonl`)."""
+        d: dict[str, Any] = {
+            "i": self.i, "start": self.start, "end": self.end,
+            "word_start": self.word_start, "word_end": self.word_end,
+            "text": self.text, "word": self.word, "norm": self.norm, "stem": self.stem,
+            "pre": self.pre, "def": self.definite, "suf": self.suf, "shape": self.shape,
+            "sent": self.sent, "sent_start": self.sent_start, "sent_end": self.sent_end,
+        }
+        if len(self.analyses) > 1:
+            d["alternatives"] = [
+                {"pre": a.pre, "def": a.definite, "stem": a.stem, "suf": a.suf}
+                for a in self.analyses[1:]
+            ]
+        if self.extra:
+            d.update({k: v for k, v in self.extra.items() if k not in d})
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A character span of the original text, with the token range it covers (when known)."""
+
+    start: int
+    end: int
+    text: str
+    tok_start: int = -1
+    tok_end: int = -1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Document:
+    """An analyzed text: the original string, its morphological tokens and its sentences.
+
+    `sentences[k]` is the token index range `(first, last+1)` of sentence k.
+    Build one with `Document.from_text` (our analyzer) or `Document.from_tokens` (yours).
+    """
+
+    text: str
+    tokens: tuple[Token, ...]
+    sentences: tuple[tuple[int, int], ...]
+    id: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def span(self, tok_start: int, tok_end: int, *, keep_pre: bool = False,
+             keep_suf: bool = False) -> Span:
+        """The span of tokens [tok_start, tok_end): core offsets, or word offsets when asked."""
+        first, last = self.tokens[tok_start], self.tokens[tok_end - 1]
+        s = first.word_start if keep_pre else first.start
+        e = last.word_end if keep_suf else last.end
+        return Span(s, e, self.text[s:e], tok_start, tok_end)
+
+    @classmethod
+    def from_text(cls, text: str, *, id: str | None = None, analyzer: Any = None) -> "Document":
+        """Analyze `text` with `analyzer` (default: the built-in Arabic analyzer)."""
+        from .morph import Analyzer, default_analyzer
+        an: Analyzer = analyzer if analyzer is not None else default_analyzer()
+        return an.analyze(text, id=id)
+
+    @classmethod
+    def from_tokens(cls, items: Iterable[Mapping[str, Any]], *, text: str | None = None,
+                    id: str | None = None) -> "Document":
+        """Build a document from another analyzer's tokens (CAMeL Tools, Farasa, Stanza, ...).
+
+        Each item maps attribute names to values (`text` is required; `norm`, `stem`, `pre`,
+        `suf`, `def`, `shape`, `sent`, `start`, `end` and any other attribute are optional).
+        Without offsets, the text is the tokens joined by single spaces.
+        """
+        from .morph import tokens_from_dicts
+        return tokens_from_dicts(items, text=text, id=id)
