@@ -1,0 +1,588 @@
+"""Gazetteers: phrase lists matched on morphological tokens.
+
+File format
+-----------
+Plain UTF-8 text (a leading BOM is allowed), one entry per line::
+
+    # a comment: a line whose first non-blank character is '#'
+    # fields: phrase, then TAB-separated key=value attributes
+    القاهرة	type=capital	country=مصر
+    أبو ظبي	canonical=أبوظبي	type=capital	country=الإمارات
+    عبدالله	canonical=عبد الله	gender=m
+
+* The first TAB-separated field is the phrase: one or more words separated by spaces
+  (runs of spaces are collapsed), in ordinary spelling. Matching is on normalized text,
+  so spelling variants that normalization already merges (alef/hamza forms, ...) need no
+  entry of their own; genuine variants (`أبو ظبي`/`أبوظبي`) do.
+* Every further field is `key=value` (key: ASCII letter or `_`, then letters, digits,
+  `_`, `-`, `.`; value: non-empty, may contain spaces). Two keys are conventional:
+  `canonical` (the entry's canonical form; defaults to the phrase) and `type` (a class
+  such as `country` or `military`; defaults to none). Every other key is an attribute
+  (`gender=m`, `country=ليبيا`, `rank=3`) that rules can test. Empty fields (a trailing
+  TAB) are ignored; a key may appear once per line.
+* Blank lines and comment lines are ignored. `#` starts a comment only at the start of
+  a line. A `# fields: ...` comment line may name the columns for human readers.
+* The same phrase may appear on several lines (a homograph: `طرابلس` in Libya and in
+  Lebanon): the first line is the match, `alternatives()` gives the others.
+
+Bad input raises `GazetteerError` with `file:line:col` (invalid UTF-8 names the byte offset,
+a field that is not `key=value`, a bad key, a duplicate key, an empty phrase, a phrase
+with `=` in it (usually spaces typed where a TAB was meant), a phrase with no token).
+
+Matching
+--------
+An entry is analyzed word by word by the same analyzer as the text (`Analyzer.analyze`;
+each distinct word once), and matched on the tokens' normalized forms:
+
+* first word: the text token's `norm` (article + stem) must equal the entry's; any
+  proclitic (و ف ب ل ك س) is allowed on it, so `والقائد العام` and `للجيش الوطني الليبي`
+  match `القائد العام` and `الجيش الوطني الليبي`. When the entry's first word is written
+  without the article (`مشير`, `فريق أول`, `مصري`), the text word may carry it
+  (`المشير`, `الفريق أول`, `المصري`): the article is optional on the first word of an
+  indefinite entry (`article_optional=True`, the default); an entry written with the
+  article (`القاهرة`) requires it;
+* every later word: `norm` must be equal and the text token must carry the same
+  proclitics as the entry's word (normally none: `الجيش والوطني` is not an entry);
+* enclitics (pronoun suffixes) must be those of the entry word on every word, the last
+  included (normally none: `حكومتها` is not `حكومة`);
+* only the token's primary analysis is used (the one its `norm`/`pre`/`suf` describe),
+  so a gazetteer sees what rules see;
+* a match never crosses a sentence boundary; the scan is leftmost-longest and
+  non-overlapping within one gazetteer.
+
+`values()` is the set behind `[stem in NAME]`: for every single-word entry its `stem` and
+its `norm` (so `[stem in titles]` holds for `المشير` and `والمشير` when `مشير` is listed).
+
+Size and speed
+--------------
+The trie is hashed: one dict maps every entry's key path (token keys joined by `\\x01`)
+to its entry index, and every proper prefix to -1, so a scan does one dict lookup per
+token plus one per extra word of a candidate. Entries are kept as columns (phrase,
+canonical-or-None, interned type, shared attribute tuples, line numbers in an array).
+The built form is pickled to a cache (`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`,
+else `~/.cache/arabic-ie`), keyed by the file's SHA-256, the analyzer's fingerprint and
+this module's format version; written atomically, read only from a directory owned by
+the current user and not writable by others, ignored when stale or unreadable.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+import stat
+import sys
+import tempfile
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+from .document import Document, Span, Token
+from .errors import GazetteerError, SourcePos
+
+__all__ = [
+    "Entry", "GazMatch", "GazetteerSource", "Gazetteer", "parse_entries", "read_entries",
+    "cache_dir", "FORMAT_VERSION",
+]
+
+#: Bumped whenever the compiled (pickled) form or the keying changes.
+FORMAT_VERSION = 1
+
+_SEP = "\x01"      # joins token keys into a path key
+_CLITIC = "\x00"   # separates pre / norm / suf inside a token key carrying clitics
+_PREFIX = -1       # value of a path key that is only a prefix of longer entries
+
+_KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
+_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One gazetteer line: the phrase as written, its canonical form, type and attributes."""
+
+    phrase: str
+    canonical: str
+    type: str | None = None
+    attrs: Mapping[str, str] = field(default_factory=lambda: _EMPTY, hash=False)
+    line: int = 0
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        """An attribute, `canonical` or `type` by name."""
+        if key == "canonical":
+            return self.canonical
+        if key == "type":
+            return self.type if self.type is not None else default
+        return self.attrs.get(key, default)
+
+
+class GazMatch(NamedTuple):
+    """A match: tokens `[tok_start, tok_end)` of the document are entry `entry_index`."""
+
+    tok_start: int
+    tok_end: int
+    entry_index: int
+
+
+# --------------------------------------------------------------------------- parsing
+
+@dataclass(frozen=True)
+class GazetteerSource:
+    """A parsed gazetteer file (no analysis yet): its entries and the SHA-256 of its bytes."""
+
+    path: str | None
+    entries: tuple[Entry, ...]
+    digest: str
+
+    def surface_words(self, normalize: Any = None) -> set[str]:
+        """The normalized words of all phrases (`dsl.normalize.normalize_word` by default).
+
+        Give them to `Analyzer.with_known_words` before building, so that entry words are
+        read as whole words (`بنغازي` is not ب + نغازي) in the entries and in the text alike.
+        """
+        if normalize is None:
+            from .normalize import normalize_word as normalize
+        out: set[str] = set()
+        seen: set[str] = set()
+        for e in self.entries:
+            for w in e.phrase.split(" "):
+                if w not in seen:
+                    seen.add(w)
+                    n = normalize(w)
+                    if n:
+                        out.add(n)
+        return out
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+
+def _err(msg: str, file: str | None, line: int, col: int, src: str | None = None,
+         hint: str | None = None) -> GazetteerError:
+    return GazetteerError(msg, SourcePos(file, line, col), source_line=src, hint=hint)
+
+
+def _decode(data: bytes, file: str | None) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        off = e.start
+        line = data.count(b"\n", 0, off) + 1
+        line_start = data.rfind(b"\n", 0, off) + 1
+        col = len(data[line_start:off].decode("utf-8", "replace")) + 1
+        end = data.find(b"\n", off)
+        src = data[line_start:end if end >= 0 else len(data)].decode("utf-8", "replace")
+        raise _err(f"invalid UTF-8 at byte {off} (byte 0x{data[off]:02x}, line {line})",
+                   file, line, col, src, "save the file as UTF-8") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource:
+    """Parse gazetteer text (bytes are decoded as UTF-8). `file` names it in errors."""
+    raw = data if isinstance(data, bytes) else data.encode("utf-8")
+    digest = hashlib.sha256(raw).hexdigest()
+    text = _decode(raw, file) if isinstance(data, bytes) else data.lstrip("\ufeff")
+    entries: list[Entry] = []
+    attr_pool: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
+    intern = sys.intern
+    for lineno, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        fields = line.split("\t")
+        phrase = " ".join(fields[0].split())
+        if not phrase:
+            raise _err("empty phrase (the line starts with a TAB)", file, lineno, 1, line)
+        if "=" in phrase:
+            col = fields[0].index("=") + 1
+            raise _err(f"phrase {phrase!r} contains '='", file, lineno, col, line,
+                       "separate fields with a TAB, not spaces")
+        col = len(fields[0]) + 2
+        attrs: dict[str, str] = {}
+        for f in fields[1:]:
+            fcol = col + (len(f) - len(f.lstrip()))
+            col += len(f) + 1
+            f = f.strip()
+            if not f:
+                continue
+            key, eq, value = f.partition("=")
+            key, value = key.strip(), value.strip()
+            if not eq:
+                raise _err(f"field {f!r} is not key=value", file, lineno, fcol, line,
+                           "fields after the phrase are key=value, e.g. type=country")
+            if not _KEY_RE.match(key):
+                raise _err(f"bad attribute name {key!r}", file, lineno, fcol, line,
+                           "names are ASCII: letters, digits, _ - .")
+            if not value:
+                raise _err(f"attribute {key!r} has an empty value", file, lineno, fcol, line)
+            if key in attrs:
+                raise _err(f"attribute {key!r} given twice", file, lineno, fcol, line)
+            attrs[intern(key)] = value
+        canonical = attrs.pop("canonical", phrase)
+        etype = attrs.pop("type", None)
+        if attrs:
+            k = tuple(sorted(attrs.items()))
+            shared = attr_pool.get(k)
+            if shared is None:
+                shared = attr_pool[k] = MappingProxyType(dict(k))
+        else:
+            shared = _EMPTY
+        entries.append(Entry(phrase, canonical, intern(etype) if etype else None, shared, lineno))
+    return GazetteerSource(file, tuple(entries), digest)
+
+
+def read_entries(path: str | os.PathLike[str]) -> GazetteerSource:
+    """Read and parse a gazetteer file (pure parsing, no analysis)."""
+    p = os.fspath(path)
+    try:
+        with open(p, "rb") as fh:
+            data = fh.read()
+    except OSError as e:
+        raise GazetteerError(f"cannot read gazetteer {p}: {e.strerror or e}") from None
+    return parse_entries(data, p)
+
+
+# --------------------------------------------------------------------------- cache
+
+def cache_dir() -> Path:
+    """Where compiled gazetteers are cached (not created here)."""
+    env = os.environ.get("ARABIC_IE_CACHE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    base = Path(xdg) if xdg else Path.home() / ".cache"
+    return base / "arabic-ie"
+
+
+def _safe_dir(d: Path, create: bool) -> bool:
+    """True when `d` is a directory owned by us and not writable by group or others."""
+    try:
+        if create:
+            d.mkdir(mode=0o700, parents=True, exist_ok=True)
+        st = d.stat()
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    if hasattr(os, "getuid"):
+        if st.st_uid != os.getuid() or st.st_mode & 0o022:
+            return False
+    return True
+
+
+def analyzer_fingerprint(analyzer: Any) -> str | None:
+    """A string that changes whenever `analyzer` may analyze a word differently, or None.
+
+    Uses `analyzer.fingerprint` (attribute or method) when the analyzer has one, else its
+    `version`; without either, compiled gazetteers are not cached on disk.
+    """
+    for attr in ("fingerprint", "cache_key", "version"):
+        v = getattr(analyzer, attr, None)
+        if callable(v):
+            try:
+                v = v()
+            except TypeError:
+                continue
+        if v is not None:
+            return f"{type(analyzer).__module__}.{type(analyzer).__qualname__}:{attr}={v}"
+    return None
+
+
+def _cache_file(digest: str, fp: str, article_optional: bool) -> Path:
+    h = hashlib.sha256(f"{FORMAT_VERSION}\n{digest}\n{fp}\n{int(article_optional)}".encode())
+    return cache_dir() / f"gaz-{h.hexdigest()[:32]}.pickle"
+
+
+# --------------------------------------------------------------------------- gazetteer
+
+def _tok_key(pre: str, norm: str, suf: str) -> str:
+    return norm if not pre and not suf else f"{pre}{_CLITIC}{norm}{_CLITIC}{suf}"
+
+
+class Gazetteer:
+    """A compiled gazetteer: `find(doc)` for mentions, `values()` for `[stem in NAME]`.
+
+    Build one with `Gazetteer.load(path)` or, in two steps (so the analyzer can first be
+    told the entries' words), `src = read_entries(path)` then `Gazetteer.build(src, analyzer=...)`.
+    """
+
+    __slots__ = ("name", "label", "path", "article_optional", "_paths", "_phrases",
+                 "_canon", "_types", "_attrs", "_attr_idx", "_lines", "_alts", "_values",
+                 "_words", "from_cache")
+
+    def __init__(self) -> None:  # use load() / build()
+        self.name: str | None = None
+        self.label: str | None = None
+        self.path: str | None = None
+        self.article_optional = True
+        self.from_cache = False
+        self._paths: dict[str, int] = {}
+        self._phrases: list[str] = []
+        self._canon: list[str | None] = []
+        self._types: list[str | None] = []
+        self._attrs: list[Mapping[str, str]] = [_EMPTY]
+        self._attr_idx = array("I")
+        self._lines = array("I")
+        self._alts: dict[int, tuple[int, ...]] = {}
+        self._values: frozenset[str] = frozenset()
+        self._words: frozenset[str] = frozenset()
+
+    # ---------------------------------------------------------------- construction
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, name: str | None = None,
+             label: str | None = None, analyzer: Any = None, cache: bool = True,
+             article_optional: bool = True) -> "Gazetteer":
+        """Read, analyze and compile a gazetteer file (or take it from the cache)."""
+        p = os.fspath(path)
+        if name is None:
+            name = Path(p).stem
+        src = read_entries(p)
+        return cls.build(src, analyzer=analyzer, name=name, label=label, cache=cache,
+                         article_optional=article_optional)
+
+    @classmethod
+    def build(cls, entries: GazetteerSource | Iterable[Entry], *, analyzer: Any = None,
+              name: str | None = None, label: str | None = None, cache: bool = True,
+              article_optional: bool = True) -> "Gazetteer":
+        """Analyze entries with `analyzer` (default: `dsl.morph.default_analyzer()`) and compile."""
+        if analyzer is None:
+            from .morph import default_analyzer
+            analyzer = default_analyzer()
+        if isinstance(entries, GazetteerSource):
+            src = entries
+        else:
+            src = GazetteerSource(None, tuple(entries), "")
+        if name is None and src.path is not None:
+            name = Path(src.path).stem
+        cfile = None
+        if cache and src.digest:
+            fp = analyzer_fingerprint(analyzer)
+            if fp is not None:
+                cfile = _cache_file(src.digest, fp, article_optional)
+                g = cls._from_cache(cfile, src.digest)
+                if g is not None:
+                    g.name, g.label, g.path = name, label, src.path
+                    return g
+        g = cls()
+        g.name, g.label, g.path, g.article_optional = name, label, src.path, article_optional
+        g._compile(src, analyzer)
+        if cfile is not None:
+            g._to_cache(cfile, src.digest)
+        return g
+
+    def _compile(self, src: GazetteerSource, analyzer: Any) -> None:
+        entries = src.entries
+        words = _analyze_words(analyzer, {w for e in entries for w in e.phrase.split(" ")})
+        paths: dict[str, int] = {}
+        alts: dict[int, list[int]] = {}
+        values: set[str] = set()
+        surface: set[str] = set()
+        attr_ids: dict[int, int] = {id(_EMPTY): 0}
+        attrs_tab: list[Mapping[str, str]] = [_EMPTY]
+        phrases, canon, types = self._phrases, self._canon, self._types
+        attr_idx, lines = self._attr_idx, self._lines
+        intern = sys.intern
+        for idx, e in enumerate(entries):
+            toks: list[tuple[str, str, str, str, str]] = []
+            for w in e.phrase.split(" "):
+                toks.extend(words[w])
+            if not toks:
+                raise _err(f"phrase {e.phrase!r} has no token after analysis", src.path,
+                           e.line, 1)
+            keys = [_tok_key("", toks[0][1], toks[0][2])]
+            keys.extend(_tok_key(t[0], t[1], t[2]) for t in toks[1:])
+            for t in toks:
+                surface.add(t[4])
+            if len(toks) == 1:
+                values.add(toks[0][1])
+                values.add(toks[0][3])
+            p = keys[0]
+            for k in keys[1:]:
+                paths.setdefault(p, _PREFIX)
+                p = p + _SEP + k
+            prev = paths.get(p, _PREFIX)
+            if prev == _PREFIX:
+                paths[p] = idx
+            else:
+                alts.setdefault(prev, []).append(idx)
+            phrases.append(e.phrase)
+            canon.append(None if e.canonical == e.phrase else e.canonical)
+            types.append(intern(e.type) if e.type else None)
+            ai = attr_ids.get(id(e.attrs))
+            if ai is None:
+                ai = attr_ids[id(e.attrs)] = len(attrs_tab)
+                attrs_tab.append(e.attrs)
+            attr_idx.append(ai)
+            lines.append(e.line)
+        self._paths = paths
+        self._alts = {k: tuple(v) for k, v in alts.items()}
+        self._attrs = attrs_tab
+        self._values = frozenset(values)
+        self._words = frozenset(surface)
+
+    # ---------------------------------------------------------------- cache
+
+    _STATE = ("article_optional", "_paths", "_phrases", "_canon", "_types", "_attrs",
+              "_attr_idx", "_lines", "_alts", "_values", "_words")
+
+    def _to_cache(self, cfile: Path, digest: str) -> None:
+        if not _safe_dir(cfile.parent, create=True):
+            return
+        state = {k: getattr(self, k) for k in self._STATE}
+        state["_attrs"] = [dict(a) for a in self._attrs]
+        payload = {"format": FORMAT_VERSION, "digest": digest, "state": state}
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=".gaz-", suffix=".tmp", dir=cfile.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, cfile)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a cache that cannot be written is no error
+
+    @classmethod
+    def _from_cache(cls, cfile: Path, digest: str) -> "Gazetteer | None":
+        if not _safe_dir(cfile.parent, create=False):
+            return None
+        try:
+            st = cfile.stat()
+            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+                return None
+            with open(cfile, "rb") as fh:
+                payload = pickle.load(fh)
+            if payload.get("format") != FORMAT_VERSION or payload.get("digest") != digest:
+                return None
+            state = payload["state"]
+            g = cls()
+            for k in cls._STATE:
+                setattr(g, k, state[k])
+            g._attrs = [MappingProxyType(a) if a else _EMPTY for a in g._attrs]
+            g.from_cache = True
+            return g
+        except Exception:  # corrupt, truncated, from another version: rebuild
+            return None
+
+    # ---------------------------------------------------------------- entries
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def __repr__(self) -> str:
+        return f"<Gazetteer {self.name!r}: {len(self)} entries>"
+
+    def entry(self, i: int) -> Entry:
+        """Entry `i` (its line in the file is `entry(i).line`)."""
+        phrase = self._phrases[i]
+        c = self._canon[i]
+        return Entry(phrase, phrase if c is None else c, self._types[i],
+                     self._attrs[self._attr_idx[i]], self._lines[i])
+
+    def entries(self) -> Iterator[Entry]:
+        for i in range(len(self)):
+            yield self.entry(i)
+
+    def alternatives(self, i: int) -> tuple[int, ...]:
+        """Other entries with the same token keys as entry `i` (homographs), in file order."""
+        return self._alts.get(i, ())
+
+    def values(self) -> frozenset[str]:
+        """The set behind `[stem in NAME]`: `stem` and `norm` of every single-word entry."""
+        return self._values
+
+    def surface_words(self) -> set[str]:
+        """The normalized whole words (`Token.word`) of all entries."""
+        return set(self._words)
+
+    # ---------------------------------------------------------------- matching
+
+    def find(self, doc: Document) -> list[GazMatch]:
+        """Leftmost-longest, non-overlapping matches inside each sentence of `doc`."""
+        toks = doc.tokens
+        paths = self._paths
+        get = paths.get
+        opt = self.article_optional
+        out: list[GazMatch] = []
+        ranges = doc.sentences if doc.sentences else ((0, len(toks)),)
+        for s, e in ranges:
+            i = s
+            while i < e:
+                t = toks[i]
+                suf = t.suf
+                k1 = t.norm if not suf else f"{_CLITIC}{t.norm}{_CLITIC}{suf}"
+                best_end, best = -1, -1
+                v = get(k1)
+                if v is not None:
+                    best_end, best = _extend(toks, get, k1, v, i, e)
+                if opt and t.definite and t.stem != t.norm:
+                    k2 = t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}"
+                    v = get(k2)
+                    if v is not None:
+                        end2, idx2 = _extend(toks, get, k2, v, i, e)
+                        if end2 > best_end:
+                            best_end, best = end2, idx2
+                if best >= 0:
+                    out.append(GazMatch(i, best_end, best))
+                    i = best_end
+                else:
+                    i += 1
+        return out
+
+    def spans(self, doc: Document) -> list[tuple[Span, Entry]]:
+        """`find` as (span of the cores, entry) pairs: what an `@Label` mention covers."""
+        return [(doc.span(m.tok_start, m.tok_end), self.entry(m.entry_index))
+                for m in self.find(doc)]
+
+    def lookup(self, text: str, analyzer: Any = None) -> list[Entry]:
+        """The entries that `text` matches as a whole (first entry, then its alternatives)."""
+        if analyzer is None:
+            from .morph import default_analyzer
+            analyzer = default_analyzer()
+        doc = analyzer.analyze(text)
+        flat = Document(doc.text, doc.tokens, ((0, len(doc.tokens)),) if doc.tokens else ())
+        for m in self.find(flat):
+            if m.tok_start == 0 and m.tok_end == len(doc.tokens):
+                return [self.entry(j) for j in (m.entry_index, *self.alternatives(m.entry_index))]
+        return []
+
+
+def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int
+            ) -> tuple[int, int]:
+    """Walk the hashed trie from the path `key` (token i), return the longest (end, entry)."""
+    best_end, best = (i + 1, v) if v >= 0 else (-1, -1)
+    j = i + 1
+    while j < e:
+        t = toks[j]
+        pre, suf = t.pre, t.suf
+        key = key + _SEP + (t.norm if not pre and not suf
+                            else f"{pre}{_CLITIC}{t.norm}{_CLITIC}{suf}")
+        v = get(key)
+        if v is None:
+            break
+        j += 1
+        if v >= 0:
+            best_end, best = j, v
+    return best_end, best
+
+
+def _analyze_words(analyzer: Any, words: Iterable[str]
+                   ) -> dict[str, tuple[tuple[str, str, str, str, str], ...]]:
+    """Analyze each distinct word alone: word -> ((pre, norm, suf, stem, word), ...) per token."""
+    out: dict[str, tuple[tuple[str, str, str, str, str], ...]] = {}
+    intern = sys.intern
+    for w in words:
+        if w in out:
+            continue
+        doc = analyzer.analyze(w)
+        out[w] = tuple((intern(t.pre), intern(t.norm), intern(t.suf), intern(t.stem),
+                        intern(t.word)) for t in doc.tokens)
+    return out
