@@ -1,0 +1,123 @@
+"""Mentions (what rules and gazetteers produce) and the overlap policy that consolidates them.
+
+A `Mention` is a labelled span of the original text with named arguments. Its `to_dict()`
+is the JSON object of the output format:
+    {"doc", "label", "start", "end", "text", "rule", "args": {name: {start, end, text} | [...]}}
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .document import Token
+
+#: Overlap policies: keep every mention, or keep the best of overlapping mentions of a label.
+OVERLAP_POLICIES = ("keep_all", "longest")
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """An argument of a mention: a span, and the mention it refers to when captured with `@Label`."""
+
+    start: int
+    end: int
+    text: str
+    tok_start: int = -1
+    tok_end: int = -1
+    label: str | None = None
+    mention: "Mention | None" = field(default=None, compare=False, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
+        if self.label is not None:
+            d["label"] = self.label
+        return d
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A labelled span found by a rule (or a gazetteer), with its arguments and attributes."""
+
+    label: str
+    rule: str
+    start: int
+    end: int
+    text: str
+    tok_start: int
+    tok_end: int
+    args: Mapping[str, Arg | tuple[Arg, ...]] = field(default_factory=dict)
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    priority: int = 0
+    doc: str | None = None
+    tokens: tuple[Token, ...] = field(default=(), compare=False, repr=False)
+    output: bool = field(default=True, compare=False)
+
+    @property
+    def length(self) -> int:
+        return self.tok_end - self.tok_start
+
+    def key(self) -> tuple[Any, ...]:
+        """Identity used to deduplicate mentions across cascade iterations."""
+        return (self.label, self.tok_start, self.tok_end, self.start, self.end, self.rule)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON Lines object documented in the README (and read by score_seeds.py)."""
+        args: dict[str, Any] = {}
+        for name, val in self.args.items():
+            args[name] = [a.to_dict() for a in val] if isinstance(val, tuple) else val.to_dict()
+        d: dict[str, Any] = {"doc": self.doc, "label": self.label, "start": self.start, "end": self.end,
+                             "text": self.text, "rule": self.rule, "args": args}
+        if self.attrs:
+            d["attrs"] = dict(self.attrs)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A mention the overlap policy dropped, and the mention it lost to (for `explain`)."""
+
+    removed: Mention
+    winner: Mention
+
+
+def rank_key(m: Mention) -> tuple[int, int, int, int, str]:
+    """Best first: higher priority, then longer (in tokens, then chars), then earlier; rule name breaks ties."""
+    return (-m.priority, -(m.tok_end - m.tok_start), -(m.end - m.start), m.start, m.rule)
+
+
+def resolve_overlaps(mentions: Iterable[Mention], policy: str = "longest") -> tuple[list[Mention], list[Removal]]:
+    """Apply `policy` to mentions of ONE label; returns (kept in text order, removals).
+
+    `longest` is JAPE's appelt / SystemT's consolidate: repeatedly keep the best remaining
+    mention (`rank_key`) and drop those that overlap it. Deterministic for any input order.
+    """
+    ms = sorted(set(mentions), key=lambda m: (m.start, m.end, m.rule, m.tok_start))
+    if policy == "keep_all" or len(ms) < 2:
+        return ms, []
+    kept: list[Mention] = []
+    removals: list[Removal] = []
+    for m in sorted(ms, key=rank_key):
+        loser_of = next((k for k in kept if m.start < k.end and k.start < m.end), None)
+        if loser_of is None:
+            kept.append(m)
+        else:
+            removals.append(Removal(m, loser_of))
+    kept.sort(key=lambda m: (m.start, m.end, m.rule))
+    return kept, removals
+
+
+def sort_mentions(mentions: Iterable[Mention]) -> list[Mention]:
+    """Text order: start, then longer first, then label and rule (stable output for diffs)."""
+    return sorted(mentions, key=lambda m: (m.start, -m.end, m.label, m.rule))
+
+
+def args_from_mapping(args: Mapping[str, Any]) -> dict[str, Arg | tuple[Arg, ...]]:
+    """Rebuild args from `to_dict()` output (used by tests and the diff tool)."""
+    out: dict[str, Arg | tuple[Arg, ...]] = {}
+    for k, v in args.items():
+        if isinstance(v, list):
+            out[k] = tuple(Arg(x["start"], x["end"], x["text"], label=x.get("label")) for x in v)
+        else:
+            out[k] = Arg(v["start"], v["end"], v["text"], label=v.get("label"))
+    return out
