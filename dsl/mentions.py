@@ -92,7 +92,8 @@ def resolve_overlaps(mentions: Iterable[Mention], policy: str = "longest") -> tu
     `longest` is JAPE's appelt / SystemT's consolidate: repeatedly keep the best remaining
     mention (`rank_key`) and drop those that overlap it. Deterministic for any input order.
     """
-    ms = sorted(set(mentions), key=lambda m: (m.start, m.end, m.rule, m.tok_start))
+    unique = {m.key(): m for m in mentions}
+    ms = sorted(unique.values(), key=lambda m: (m.start, m.end, m.rule, m.tok_start))
     if policy == "keep_all" or len(ms) < 2:
         return ms, []
     kept: list[Mention] = []

@@ -60,4 +60,4 @@ def test_resolution_is_deterministic_and_leaves_no_overlap(items, rnd):
     for a in kept:
         for b in kept:
             assert a is b or not (a.start < b.end and b.start < a.end)
-    assert len(kept) + len(removed) == len(set(ms))
+    assert len(kept) + len(removed) == len({x.key() for x in ms})
