@@ -1,0 +1,196 @@
+"""Tokenization and sentence splitting on the *original* text.
+
+`tokenize(text)` cuts the text into raw tokens (`RawToken(start, end, shape)`); what lies
+between two tokens is a *gap*. Tokens and gaps tile the text: nothing is lost or invented.
+
+Token kinds, tried in this order at each position:
+
+* `url`    — `http(s)://…`, `ftp://…`, `www.…`, or a bare domain with a common top-level
+  domain (`example.com/path`); trailing punctuation (`.` `,` `)` `؟` …) is left out.
+* `email`  — `local@domain.tld` (ASCII).
+* words    — a letter or digit followed by letters, digits, combining marks, tatweel, and
+  zero-width (non-)joiners / soft hyphens *between* word characters. A `.` `,` `٫` `٬`
+  between two digits stays inside (`3.5`, `1,000`, `٣٫٥`). The shape is `digit` (digits and
+  separators only), `arabic` (Arabic-script letters only), `latin` (Latin letters only) or
+  `mixed` (letters with digits, several scripts, or another script).
+* `punct`  — a run of one repeated punctuation character (`...`, `!!`, `؟`, `،`, `«`, `—`).
+* `symbol` — any other single visible character (currency, emoji, astral symbols, ...).
+
+Gaps: whitespace (including NBSP U+00A0, U+2028/2029, CR, CRLF and every other Unicode
+space), format characters (bidi controls, ZWSP, BOM, ...), control characters, and
+combining marks that do not follow a word character.
+
+Sentences (`split_sentences`) end after `.` `!` `?` `؟` `…` (and runs of them), together
+with closing quotes/brackets written right after them, and at every line break in a gap
+(LF, CR, U+2028, U+2029, VT, FF, NEL). A `.` right after a one-letter word (an initial,
+`د.`) does not end a sentence; numbers (`3.5`) and URLs are single tokens, so their dots
+never do.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import regex
+
+__all__ = ["RawToken", "tokenize", "split_sentences", "shape_of", "scan", "LINE_BREAKS"]
+
+_TLDS = ("com|org|net|gov|edu|int|mil|info|biz|io|co|me|tv|news|online|ly|eg|sa|ae|qa|kw|bh|om|"
+         "ye|iq|sy|lb|jo|ps|tn|dz|ma|sd|mr|so|dj|km|uk|us|fr|de|it|es|ru|tr|ir|cn|ch|nl|be|ca|au|eu")
+_URL_BODY = r"""[^\s<>"«»“”‘’'\p{Cf}]"""
+_URL_END = r"""[^\s<>"«»“”‘’'\p{Cf}.,;:!?؟،؛)\]}\p{Pe}\p{Pf}]"""
+_URL = (
+    r"(?:(?:https?|ftp)://|www\.)" + _URL_BODY + r"*" + _URL_END
+    + r"|(?<![\p{L}\p{N}@.])[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    + r"\.(?:" + _TLDS + r")(?![\p{L}\p{N}])(?:/(?:" + _URL_BODY + r"*" + _URL_END + r")?)?"
+)
+_EMAIL = r"(?<![\p{L}\p{N}.])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\p{L}\p{N}])"
+_JOINERS = "\u200c\u200d\u2060\u00ad"
+_SEPS = ".,\u066b\u066c"
+_WORD = (
+    r"(?!\u0640)[\p{L}\p{N}]"
+    r"(?:[\p{L}\p{M}\p{N}]"
+    r"|[" + _JOINERS + r"](?=[\p{L}\p{M}\p{N}])"
+    r"|(?<=\p{Nd})[" + _SEPS + r"](?=\p{Nd}))*"
+)
+_MASTER = regex.compile(
+    r"(?P<url>" + _URL + r")"
+    r"|(?P<email>" + _EMAIL + r")"
+    r"|(?P<word>" + _WORD + r")"
+    r"|(?P<gap>[\s\p{Cf}\p{Cc}\p{Z}]+|\p{M}+)"
+    r"|(?P<punct>(?P<pc>\p{P})(?P=pc)*\p{M}*)"
+    r"|(?P<symbol>.\p{M}*)",
+    regex.DOTALL | regex.V0,
+)
+_DIGIT_WORD = regex.compile(r"[\p{N}" + _SEPS + r"\p{M}" + _JOINERS + r"]+")
+_ARABIC_WORD = regex.compile(r"[\p{Script=Arabic}" + _JOINERS + r"]+")
+_ARABIC_LETTERS = regex.compile(r"(?:[\p{Script=Arabic}&&[\p{L}\p{M}]]|[\u0640" + _JOINERS + r"]|\p{Mn})+", regex.V1)
+_LATIN_WORD = regex.compile(r"(?:\p{Script=Latin}|\p{Mn}|[" + _JOINERS + r"])+")
+
+#: Characters that break a line (and so end a sentence) when found in a gap.
+LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
+_LINE_BREAK_RE = regex.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]")
+_TERMINAL = frozenset(".!?؟…\u203c\u2047\u2048\u2049\u06d4")
+_CLOSERS = frozenset("»”’\"')]}›〉》」』\u201d")
+
+
+@dataclass(frozen=True, slots=True)
+class RawToken:
+    """A token of the original text: `text[start:end]`, with its shape (see `dsl.document.SHAPES`)."""
+
+    start: int
+    end: int
+    shape: str
+
+
+def shape_of(s: str) -> str:
+    """The shape of a word-like string: digit, arabic, latin or mixed (punct/symbol for the rest)."""
+    if not s:
+        return "symbol"
+    if _DIGIT_WORD.fullmatch(s):
+        return "digit"
+    if _ARABIC_LETTERS.fullmatch(s):
+        return "arabic"
+    if _LATIN_WORD.fullmatch(s):
+        return "latin"
+    m = _MASTER.match(s)
+    if m is not None and m.end() == len(s):
+        kind = m.lastgroup
+        if kind in ("url", "email"):
+            return kind
+        if kind == "punct":
+            return "punct"
+        if kind in ("symbol", "gap"):
+            return "symbol"
+    if regex.search(r"[\p{L}\p{N}]", s):
+        return "mixed"
+    if regex.fullmatch(r"[\p{P}\p{M}]+", s):
+        return "punct"
+    return "symbol"
+
+
+def scan(text: str) -> list[tuple[int, int, str]]:
+    """Raw tokens as `(start, end, kind)` tuples; kind is word/url/email/punct/symbol (fast path)."""
+    out: list[tuple[int, int, str]] = []
+    append = out.append
+    for m in _MASTER.finditer(text):
+        kind = m.lastgroup
+        if kind == "gap":
+            continue
+        if kind == "pc":  # pragma: no cover - lastgroup is the outer group
+            kind = "punct"
+        append((m.start(), m.end(), kind))
+    return out
+
+
+def tokenize(text: str) -> list[RawToken]:
+    """Split `text` into raw tokens with their shapes; tokens and the gaps between them tile `text`."""
+    toks: list[RawToken] = []
+    for s, e, kind in scan(text):
+        shape = shape_of(text[s:e]) if kind == "word" else kind
+        toks.append(RawToken(s, e, shape))
+    return toks
+
+
+def _is_terminal(tok_text: str) -> bool:
+    return bool(tok_text) and all(c in _TERMINAL for c in tok_text.rstrip("\u0300\u0301"))
+
+
+def split_sentences(text: str, tokens: Sequence[tuple[int, int] | RawToken | object]) -> list[tuple[int, int]]:
+    """Group tokens into sentences; returns token index ranges `(first, last + 1)`.
+
+    `tokens` are objects with `start`/`end` attributes or `(start, end, ...)` tuples over `text`.
+    """
+    spans: list[tuple[int, int]] = []
+    for t in tokens:
+        if isinstance(t, tuple):
+            spans.append((t[0], t[1]))
+        else:
+            spans.append((t.start, t.end))  # type: ignore[attr-defined]
+    return _split_spans(text, spans)
+
+
+def _split_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    n = len(spans)
+    sents: list[tuple[int, int]] = []
+    first = 0
+    k = 0
+    while k < n:
+        s, e = spans[k]
+        brk = False
+        nxt = k + 1
+        if _is_terminal(text[s:e]) and not _is_initial_dot(text, spans, k):
+            # absorb adjacent terminal punctuation and closing quotes/brackets
+            while nxt < n and spans[nxt][0] == spans[nxt - 1][1] and (
+                    _is_terminal(text[spans[nxt][0]:spans[nxt][1]])
+                    or _is_closer(text[spans[nxt][0]:spans[nxt][1]])):
+                nxt += 1
+            brk = True
+        if not brk and nxt < n:
+            gap = text[spans[nxt - 1][1]:spans[nxt][0]]
+            if gap and _LINE_BREAK_RE.search(gap):
+                brk = True
+        elif brk and nxt < n:
+            pass
+        if brk or nxt >= n:
+            sents.append((first, nxt))
+            first = nxt
+        k = nxt
+    return sents
+
+
+def _is_closer(s: str) -> bool:
+    return bool(s) and all(c in _CLOSERS for c in s)
+
+
+def _is_initial_dot(text: str, spans: Sequence[tuple[int, int]], k: int) -> bool:
+    """A single '.' glued to a preceding one-letter word (an initial or `د.`) is no sentence end."""
+    s, e = spans[k]
+    if text[s:e] != "." or k == 0:
+        return False
+    ps, pe = spans[k - 1]
+    if pe != s:
+        return False
+    word = text[ps:pe]
+    letters = [c for c in word if c.isalpha()]
+    return len(letters) == 1 and len(word) <= 3
