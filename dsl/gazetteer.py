@@ -9,42 +9,51 @@ Plain UTF-8 text (a leading BOM is allowed), one entry per line::
     القاهرة	type=capital	country=مصر
     أبو ظبي	canonical=أبوظبي	type=capital	country=الإمارات
     عبدالله	canonical=عبد الله	gender=m
+    # defaults: type=military article=optional
+    مشير	rank=1
 
 * The first TAB-separated field is the phrase: one or more words separated by spaces
   (runs of spaces are collapsed), in ordinary spelling. Matching is on normalized text,
   so spelling variants that normalization already merges (alef/hamza forms, ...) need no
   entry of their own; genuine variants (`أبو ظبي`/`أبوظبي`) do.
 * Every further field is `key=value` (key: ASCII letter or `_`, then letters, digits,
-  `_`, `-`, `.`; value: non-empty, may contain spaces). Two keys are conventional:
-  `canonical` (the entry's canonical form; defaults to the phrase) and `type` (a class
-  such as `country` or `military`; defaults to none). Every other key is an attribute
-  (`gender=m`, `country=ليبيا`, `rank=3`) that rules can test. Empty fields (a trailing
-  TAB) are ignored; a key may appear once per line.
-* Blank lines and comment lines are ignored. `#` starts a comment only at the start of
-  a line. A `# fields: ...` comment line may name the columns for human readers.
+  `_`, `-`, `.`; value: non-empty, may contain spaces). Conventional keys:
+  `canonical` (the entry's canonical form; defaults to the phrase), `type` (a class such
+  as `country` or `military`; defaults to none) and `article` (see Matching). Every
+  other key is an attribute (`gender=m`, `country=ليبيا`, `rank=3`) that rules can test;
+  `article` stays visible among them. Empty fields (a trailing TAB) are ignored; a key may
+  appear once per line.
+* `# defaults: key=value ...` (whitespace-separated, values without spaces) sets
+  attributes for every following entry, until the next `# defaults:` line (an empty one
+  clears them); an entry's own fields win.
+* Blank lines and other comment lines are ignored. `#` starts a comment only at the start
+  of a line. A `# fields: ...` comment may name the columns for human readers.
 * The same phrase may appear on several lines (a homograph: `طرابلس` in Libya and in
   Lebanon): the first line is the match, `alternatives()` gives the others.
 
-Bad input raises `GazetteerError` with `file:line:col` (invalid UTF-8 names the byte offset,
-a field that is not `key=value`, a bad key, a duplicate key, an empty phrase, a phrase
-with `=` in it (usually spaces typed where a TAB was meant), a phrase with no token).
+Bad input raises `GazetteerError` with `file:line:col`: invalid UTF-8 (with the byte
+offset), a field that is not `key=value`, a bad key, a duplicate key, an empty value, an
+`article=` other than `optional`/`exact`, an empty phrase, a phrase with `=` in it
+(usually spaces typed where a TAB was meant), a phrase with no token after analysis.
 
 Matching
 --------
 An entry is analyzed word by word by the same analyzer as the text (`Analyzer.analyze`;
-each distinct word once), and matched on the tokens' normalized forms:
+each distinct word once, alone), and matched on the tokens' normalized forms:
 
 * first word: the text token's `norm` (article + stem) must equal the entry's; any
   proclitic (و ف ب ل ك س) is allowed on it, so `والقائد العام` and `للجيش الوطني الليبي`
-  match `القائد العام` and `الجيش الوطني الليبي`. When the entry's first word is written
-  without the article (`مشير`, `فريق أول`, `مصري`), the text word may carry it
-  (`المشير`, `الفريق أول`, `المصري`): the article is optional on the first word of an
-  indefinite entry (`article_optional=True`, the default); an entry written with the
-  article (`القاهرة`) requires it;
+  match `القائد العام` and `الجيش الوطني الليبي`;
+* the article: an entry written with it (`القاهرة`) requires it; an entry written without
+  it matches only the bare word (`صور` is not `الصور`, `حماس` is not `الحماس`) unless the
+  entry has `article=optional` (or the gazetteer is built with `article_optional=True`
+  and the entry does not say `article=exact`): then the text word may carry the article
+  (`مشير` matches `المشير`, `والمشير`, `للمشير`; `فريق أول` matches `الفريق أول`). Titles,
+  role heads and nationalities use it; names, places and organizations do not;
 * every later word: `norm` must be equal and the text token must carry the same
   proclitics as the entry's word (normally none: `الجيش والوطني` is not an entry);
 * enclitics (pronoun suffixes) must be those of the entry word on every word, the last
-  included (normally none: `حكومتها` is not `حكومة`);
+  included (normally none: `حكومتها` is not `حكومة`, `جيشها` is not `الجيش`);
 * only the token's primary analysis is used (the one its `norm`/`pre`/`suf` describe),
   so a gazetteer sees what rules see;
 * a match never crosses a sentence boundary; the scan is leftmost-longest and
@@ -57,12 +66,13 @@ Size and speed
 --------------
 The trie is hashed: one dict maps every entry's key path (token keys joined by `\\x01`)
 to its entry index, and every proper prefix to -1, so a scan does one dict lookup per
-token plus one per extra word of a candidate. Entries are kept as columns (phrase,
-canonical-or-None, interned type, shared attribute tuples, line numbers in an array).
-The built form is pickled to a cache (`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`,
-else `~/.cache/arabic-ie`), keyed by the file's SHA-256, the analyzer's fingerprint and
-this module's format version; written atomically, read only from a directory owned by
-the current user and not writable by others, ignored when stale or unreadable.
+token (two for a definite one) plus one per further word of a candidate. Entries are
+kept as columns (phrase, canonical-or-None, interned type, shared attribute mappings,
+line numbers in an array). The built form is pickled to a cache (`$ARABIC_IE_CACHE`, else
+`$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie`), keyed by the file's SHA-256, the
+analyzer's fingerprint (see `analyzer_fingerprint`) and this module's format version;
+written atomically (temporary file + rename), read only from a directory owned by the
+current user and not writable by group or others, ignored when stale or unreadable.
 """
 from __future__ import annotations
 
@@ -85,15 +95,16 @@ from .errors import GazetteerError, SourcePos
 
 __all__ = [
     "Entry", "GazMatch", "GazetteerSource", "Gazetteer", "parse_entries", "read_entries",
-    "cache_dir", "FORMAT_VERSION",
+    "cache_dir", "analyzer_fingerprint", "FORMAT_VERSION",
 ]
 
 #: Bumped whenever the compiled (pickled) form or the keying changes.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 _SEP = "\x01"      # joins token keys into a path key
 _CLITIC = "\x00"   # separates pre / norm / suf inside a token key carrying clitics
 _PREFIX = -1       # value of a path key that is only a prefix of longer entries
+_ART = "\x02"      # marks the first key of a path that the text may reach with the article
 
 _KEY_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*\Z")
 _EMPTY: Mapping[str, str] = MappingProxyType({})
@@ -187,10 +198,16 @@ def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource
     entries: list[Entry] = []
     attr_pool: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
     intern = sys.intern
+    defaults: dict[str, str] = {}
     for lineno, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
+        if not stripped:
+            continue
+        if stripped.startswith("#"):
+            m = _DEFAULTS_RE.match(line)
+            if m:
+                defaults = _parse_defaults(line, m.end(), file, lineno)
             continue
         fields = line.split("\t")
         phrase = " ".join(fields[0].split())
@@ -220,7 +237,10 @@ def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource
                 raise _err(f"attribute {key!r} has an empty value", file, lineno, fcol, line)
             if key in attrs:
                 raise _err(f"attribute {key!r} given twice", file, lineno, fcol, line)
+            _check_value(key, value, file, lineno, fcol, line)
             attrs[intern(key)] = value
+        if defaults:
+            attrs = {**defaults, **attrs}
         canonical = attrs.pop("canonical", phrase)
         etype = attrs.pop("type", None)
         if attrs:
@@ -232,6 +252,30 @@ def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource
             shared = _EMPTY
         entries.append(Entry(phrase, canonical, intern(etype) if etype else None, shared, lineno))
     return GazetteerSource(file, tuple(entries), digest)
+
+
+_DEFAULTS_RE = re.compile(r"\s*#\s*defaults:")
+
+
+def _check_value(key: str, value: str, file: str | None, lineno: int, col: int, line: str) -> None:
+    if key == "article" and value not in ("optional", "exact"):
+        raise _err(f"article={value!r}: expected article=optional or article=exact", file,
+                   lineno, col, line)
+
+
+def _parse_defaults(line: str, start: int, file: str | None, lineno: int) -> dict[str, str]:
+    """`# defaults: key=value key=value` (whitespace-separated; values without spaces)."""
+    out: dict[str, str] = {}
+    for m in re.finditer(r"\S+", line[start:]):
+        item, col = m.group(), start + m.start() + 1
+        key, eq, value = item.partition("=")
+        if not eq or not value:
+            raise _err(f"defaults item {item!r} is not key=value", file, lineno, col, line)
+        if not _KEY_RE.match(key):
+            raise _err(f"bad attribute name {key!r}", file, lineno, col, line)
+        _check_value(key, value, file, lineno, col, line)
+        out[sys.intern(key)] = value
+    return out
 
 
 def read_entries(path: str | os.PathLike[str]) -> GazetteerSource:
@@ -276,8 +320,11 @@ def _safe_dir(d: Path, create: bool) -> bool:
 def analyzer_fingerprint(analyzer: Any) -> str | None:
     """A string that changes whenever `analyzer` may analyze a word differently, or None.
 
-    Uses `analyzer.fingerprint` (attribute or method) when the analyzer has one, else its
-    `version`; without either, compiled gazetteers are not cached on disk.
+    An analyzer may say it itself (`fingerprint`, `cache_key` or `version`, attribute or
+    method). For the built-in `dsl.morph.Analyzer` it is derived from what decides its
+    output: the source of the text layer (`dsl.morph`, `dsl.normalize`, `dsl.tokenize`),
+    its lexicon files (`dsl/data/`), its normalization options and its known words.
+    Otherwise None: compiled gazetteers are then not cached on disk.
     """
     for attr in ("fingerprint", "cache_key", "version"):
         v = getattr(analyzer, attr, None)
@@ -288,7 +335,42 @@ def analyzer_fingerprint(analyzer: Any) -> str | None:
                 continue
         if v is not None:
             return f"{type(analyzer).__module__}.{type(analyzer).__qualname__}:{attr}={v}"
-    return None
+    try:
+        from .morph import Analyzer
+    except ImportError:
+        return None
+    if not isinstance(analyzer, Analyzer):
+        return None
+    h = hashlib.sha256(_text_layer_digest().encode())
+    h.update(repr(getattr(analyzer, "options", None)).encode())
+    h.update(b"\x00")
+    for w in sorted(getattr(analyzer, "known_words", ())):
+        h.update(w.encode())
+        h.update(b"\n")
+    return f"dsl.morph.Analyzer:{h.hexdigest()}"
+
+
+_TEXT_LAYER_DIGEST: str | None = None
+
+
+def _text_layer_digest() -> str:
+    """SHA-256 over the text layer's source files and lexicon data (once per process)."""
+    global _TEXT_LAYER_DIGEST
+    if _TEXT_LAYER_DIGEST is None:
+        here = Path(__file__).resolve().parent
+        files = [here / "morph.py", here / "normalize.py", here / "tokenize.py"]
+        data = here / "data"
+        if data.is_dir():
+            files.extend(sorted(p for p in data.rglob("*") if p.is_file()))
+        h = hashlib.sha256()
+        for f in files:
+            h.update(str(f.relative_to(here)).encode())
+            try:
+                h.update(hashlib.sha256(f.read_bytes()).digest())
+            except OSError:
+                h.update(b"-")
+        _TEXT_LAYER_DIGEST = h.hexdigest()
+    return _TEXT_LAYER_DIGEST
 
 
 def _cache_file(digest: str, fp: str, article_optional: bool) -> Path:
@@ -317,7 +399,7 @@ class Gazetteer:
         self.name: str | None = None
         self.label: str | None = None
         self.path: str | None = None
-        self.article_optional = True
+        self.article_optional = False
         self.from_cache = False
         self._paths: dict[str, int] = {}
         self._phrases: list[str] = []
@@ -335,7 +417,7 @@ class Gazetteer:
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, name: str | None = None,
              label: str | None = None, analyzer: Any = None, cache: bool = True,
-             article_optional: bool = True) -> "Gazetteer":
+             article_optional: bool = False) -> "Gazetteer":
         """Read, analyze and compile a gazetteer file (or take it from the cache)."""
         p = os.fspath(path)
         if name is None:
@@ -347,7 +429,7 @@ class Gazetteer:
     @classmethod
     def build(cls, entries: GazetteerSource | Iterable[Entry], *, analyzer: Any = None,
               name: str | None = None, label: str | None = None, cache: bool = True,
-              article_optional: bool = True) -> "Gazetteer":
+              article_optional: bool = False) -> "Gazetteer":
         """Analyze entries with `analyzer` (default: `dsl.morph.default_analyzer()`) and compile."""
         if analyzer is None:
             from .morph import default_analyzer
@@ -369,12 +451,12 @@ class Gazetteer:
                     return g
         g = cls()
         g.name, g.label, g.path, g.article_optional = name, label, src.path, article_optional
-        g._compile(src, analyzer)
+        g._compile(src, analyzer, article_optional)
         if cfile is not None:
             g._to_cache(cfile, src.digest)
         return g
 
-    def _compile(self, src: GazetteerSource, analyzer: Any) -> None:
+    def _compile(self, src: GazetteerSource, analyzer: Any, article_optional: bool) -> None:
         entries = src.entries
         words = _analyze_words(analyzer, {w for e in entries for w in e.phrase.split(" ")})
         paths: dict[str, int] = {}
@@ -387,7 +469,7 @@ class Gazetteer:
         attr_idx, lines = self._attr_idx, self._lines
         intern = sys.intern
         for idx, e in enumerate(entries):
-            toks: list[tuple[str, str, str, str, str]] = []
+            toks: list[tuple[str, str, str, str, str, bool]] = []
             for w in e.phrase.split(" "):
                 toks.extend(words[w])
             if not toks:
@@ -400,15 +482,21 @@ class Gazetteer:
             if len(toks) == 1:
                 values.add(toks[0][1])
                 values.add(toks[0][3])
-            p = keys[0]
-            for k in keys[1:]:
-                paths.setdefault(p, _PREFIX)
-                p = p + _SEP + k
-            prev = paths.get(p, _PREFIX)
-            if prev == _PREFIX:
-                paths[p] = idx
-            else:
-                alts.setdefault(prev, []).append(idx)
+            starts = [keys[0]]
+            art = e.attrs.get("article")
+            if (art == "optional" or (art is None and article_optional)) and not toks[0][5]:
+                starts.append(_ART + keys[0])
+            for p in starts:
+                for k in keys[1:]:
+                    paths.setdefault(p, _PREFIX)
+                    p = p + _SEP + k
+                prev = paths.get(p, _PREFIX)
+                if prev == _PREFIX:
+                    paths[p] = idx
+                elif prev != idx:
+                    lst = alts.setdefault(prev, [])
+                    if idx not in lst:
+                        lst.append(idx)
             phrases.append(e.phrase)
             canon.append(None if e.canonical == e.phrase else e.canonical)
             types.append(intern(e.type) if e.type else None)
@@ -510,7 +598,6 @@ class Gazetteer:
         toks = doc.tokens
         paths = self._paths
         get = paths.get
-        opt = self.article_optional
         out: list[GazMatch] = []
         ranges = doc.sentences if doc.sentences else ((0, len(toks)),)
         for s, e in ranges:
@@ -523,8 +610,8 @@ class Gazetteer:
                 v = get(k1)
                 if v is not None:
                     best_end, best = _extend(toks, get, k1, v, i, e)
-                if opt and t.definite and t.stem != t.norm:
-                    k2 = t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}"
+                if t.definite:
+                    k2 = _ART + (t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}")
                     v = get(k2)
                     if v is not None:
                         end2, idx2 = _extend(toks, get, k2, v, i, e)
@@ -575,14 +662,14 @@ def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int
 
 
 def _analyze_words(analyzer: Any, words: Iterable[str]
-                   ) -> dict[str, tuple[tuple[str, str, str, str, str], ...]]:
-    """Analyze each distinct word alone: word -> ((pre, norm, suf, stem, word), ...) per token."""
-    out: dict[str, tuple[tuple[str, str, str, str, str], ...]] = {}
+                   ) -> dict[str, tuple[tuple[str, str, str, str, str, bool], ...]]:
+    """Analyze each distinct word alone: word -> ((pre, norm, suf, stem, word, definite), ...)."""
+    out: dict[str, tuple[tuple[str, str, str, str, str, bool], ...]] = {}
     intern = sys.intern
     for w in words:
         if w in out:
             continue
         doc = analyzer.analyze(w)
         out[w] = tuple((intern(t.pre), intern(t.norm), intern(t.suf), intern(t.stem),
-                        intern(t.word)) for t in doc.tokens)
+                        intern(t.word), t.definite) for t in doc.tokens)
     return out

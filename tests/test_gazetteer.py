@@ -106,8 +106,9 @@ ORG = """\
 القائد العام	type=office
 مجلس النواب الليبي	type=parliament
 مجلس التعاون لدول الخليج العربية	type=international
-مشير	type=military
-فريق أول	type=military
+مشير	type=military	article=optional
+فريق أول	type=military	article=optional
+دولة	type=honorific
 """
 #: the stub told the test entries' words, as the pack loader tells the real analyzer
 KNOWN = STUB.with_known_words(
@@ -234,13 +235,53 @@ def test_longest_first_and_non_overlapping():
 def test_article_optional_on_first_word_of_indefinite_entries():
     g = build(ORG)
     assert found(g, "والمشير خليفة") == [("المشير", "مشير")]
+    assert found(g, "للمشير") == [("المشير", "مشير")]
+    assert found(g, "مشير") == [("مشير", "مشير")]
     assert found(g, "الفريق أول") == [("الفريق اول", "فريق أول")]
     assert found(g, "الفريق الأول") == []
+    # without article=optional an indefinite entry matches only the bare word
+    assert found(g, "الدولة") == []
+    assert found(g, "دولة الرئيس") == [("دولة", "دولة")]
     # entries written with the article require it
     assert found(g, "جيش") == []
-    g2 = build(ORG, article_optional=False)
-    assert found(g2, "المشير") == []
-    assert found(g2, "مشير") == [("مشير", "مشير")]
+
+
+def test_article_optional_gazetteer_wide_and_exact_override():
+    text = "صور\ttype=city\tarticle=exact\nمصري\n"
+    g = build(text, article_optional=True)
+    assert found(g, "المصري") == [("المصري", "مصري")]
+    assert found(g, "الصور") == []
+    assert found(g, "صور") == [("صور", "صور")]
+    assert found(build(text), "المصري") == []
+
+
+def test_defaults_pragma():
+    src = parse_entries(
+        "# defaults: type=military article=optional\n"
+        "مشير\trank=1\n"
+        "عميد\trank=5\ttype=rank\n"
+        "#defaults:\n"
+        "سيد\n", "d.txt")
+    a, b, c = src.entries
+    assert (a.type, dict(a.attrs)) == ("military", {"article": "optional", "rank": "1"})
+    assert (b.type, b.attrs["rank"]) == ("rank", "5")
+    assert (c.type, dict(c.attrs)) == (None, {})
+    g = Gazetteer.build(src, analyzer=KNOWN)
+    assert found(g, "العميد") == [("العميد", "عميد")]
+    assert found(g, "السيد") == []
+
+
+@pytest.mark.parametrize("text,line,col,words", [
+    ("# defaults: type\n", 1, 13, "not key=value"),
+    ("x\n  # defaults: ok=1 2bad=3\n", 2, 20, "bad attribute name"),
+    ("مصر\tarticle=maybe\n", 1, 5, "article=optional or article=exact"),
+    ("# defaults: article=yes\n", 1, 13, "article=optional or article=exact"),
+])
+def test_defaults_and_article_errors(text, line, col, words):
+    with pytest.raises(GazetteerError) as ei:
+        parse_entries(text, "e.txt")
+    assert (ei.value.pos.line, ei.value.pos.column) == (line, col)
+    assert words in ei.value.message
 
 
 def test_matches_stay_inside_a_sentence():
@@ -261,7 +302,7 @@ def test_homographs_keep_file_order():
 
 def test_values_are_stem_and_norm_of_single_word_entries():
     g = build(ORG + "الشيخ\n")
-    assert g.values() == frozenset({"الجيش", "جيش", "مشير", "الشيخ", "شيخ"})
+    assert g.values() == frozenset({"الجيش", "جيش", "مشير", "دولة", "الشيخ", "شيخ"})
     assert "القائد" not in g.values()
 
 
@@ -279,7 +320,7 @@ def test_surface_words_and_known_words_flow():
 
 def test_entry_and_gazmatch_shapes():
     g = build(ORG, name="orgs", label="Organization")
-    assert len(g) == 7 and g.name == "orgs" and g.label == "Organization"
+    assert len(g) == 8 and g.name == "orgs" and g.label == "Organization"
     e = g.entry(1)
     assert (e.phrase, e.type, e.attrs["country"], e.line) == (
         "الجيش الوطني الليبي", "army", "ليبيا", 2)
@@ -313,7 +354,7 @@ def test_cache_round_trip(tmp_path, _private_cache):
     assert not Gazetteer.load(p, analyzer=other).from_cache
     p.write_text(ORG + "مصر\n", encoding="utf-8")
     g3 = Gazetteer.load(p, analyzer=STUB)
-    assert not g3.from_cache and len(g3) == 8
+    assert not g3.from_cache and len(g3) == 9
     # cache=False neither reads nor writes
     assert not Gazetteer.load(p, analyzer=STUB, cache=False).from_cache
 
@@ -325,7 +366,7 @@ def test_corrupt_or_unsafe_cache_is_ignored(tmp_path, _private_cache):
     (f,) = _private_cache.glob("gaz-*.pickle")
     f.write_bytes(b"not a pickle")
     g = Gazetteer.load(p, analyzer=STUB)
-    assert not g.from_cache and len(g) == 7
+    assert not g.from_cache and len(g) == 8
     assert Gazetteer.load(p, analyzer=STUB).from_cache  # rewritten
     if hasattr(os, "getuid"):
         os.chmod(_private_cache, 0o777)
