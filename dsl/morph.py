@@ -1,0 +1,820 @@
+"""Morphological tokens: Arabic words seen through their clitics, with ranked analyses.
+
+`Analyzer.analyze(text)` tokenizes the original text (`dsl.tokenize`), normalizes each word
+(`dsl.normalize`) and segments it into proclitics + optional article + stem + enclitic.
+One `Token` per orthographic word; its core (`start:end`, `text`) is the word minus the
+proclitics and the enclitic, mapped back to the exact original characters (diacritics of
+the core included). There is no morphology database: the segmenter uses a clitic grammar,
+minimum stem lengths, lexicons written for this project (`dsl/data/*.txt`) and the words
+the caller declares known (gazetteer entries).
+
+Clitic grammar
+--------------
+    [conj و|ف] [prep ب|ل|ك  or  fut س] [article ال] STEM [enclitic]
+
+* The article follows nothing or a conjunction or ب/ك; after ل it fuses: ل + ال → لل
+  (`للفريق`: pre `ل`, core `لفريق`, norm `الفريق`, stem `فريق`). When the stem itself
+  begins with ل, one lam is dropped (`للواء` = ل + اللواء): that reading is offered too, as
+  is the indefinite ل + stem. After ل a stem starting with ال is an alef-initial word
+  (`لالتزام` = ل + التزام), never an article.
+* An article is not read where the original text writes أ/إ/آ (`ألوية`, `إلغاء`): those
+  are hamza-initial words. Words the lexicons list (`الذي`, `الله`, `الآن`, `إلى`, `ألمانيا`)
+  are never article + stem.
+* س (future) only before an imperfect prefix ي/ت/ن, never with the article or a preposition,
+  and not before a stem ending in ة, ات or اء (`سيارة`, `سنوات`, `سيناء`).
+* Enclitics: ه ها هما هم هن (split from an unknown stem of ≥ 3 letters), ك كما كم كن and نا
+  (split only from a known stem). The enclitics ي/ني are **never** split: in news text a
+  final ي is nearly always a nisba adjective or a name (`حجازي`, `الليبي`, `بنغازي`), and
+  the pronoun ي almost only occurs on prepositions the lexicon lists whole (`لي`, `عني`).
+  An article and an enclitic never co-occur.
+* Before an enclitic ة is written ت: the stem gets ة back (`حكومته` → `حكومة`). A stem
+  ending in ات keeps it (plural: `قواته` → `قوات`); a short stem may be a verb in ت
+  (`نفذتها`), so both readings are kept there. ى written ا before an enclitic is restored
+  when the lexicon knows the word (`مستواه` → `مستوى`); `اء` written `ائ`/`اؤ` before an
+  enclitic is restored (`أعضائه` → `أعضاء`).
+* Minimum stem lengths: 2 after the article; 3 for an unknown stem after a proclitic or
+  before an enclitic; 2 for a known stem; 1 for a preposition carrying a pronoun (`له`,
+  `بها`: stem `ل`/`ب`, suf `ها`).
+* Compound names `عبدال…` (`عبدالرازق`, `عبدالحميد`) stay one stem.
+
+Ranking and ambiguity
+---------------------
+A word the lexicons (function words, known words) or the caller's `known_words` list is
+taken whole, with one analysis — except the few words `readings.txt` lists with their
+readings (`والي` = و + إلى or والي "governor", `فهم`, `وهم`, `ولي`, `فقد`, ...).
+
+Every other word gets all grammatical segmentations, each with a cost: every clitic costs a
+little (و 0.1, ب/ل 0.2, ف 0.35, ك/س 0.35–0.5, article 0.05, enclitic 0.2+), a stem the
+lexicons know costs 0 (0.25 when only an inflection of a known word: `+ة`, `+ات`, `+ين`,
+`+ي`, `+ت`, ...), an unknown stem costs 1 plus penalties when it still *looks* segmentable
+(it begins with و/ب/ل, contains an article, ends in a pronoun). The cheapest reading comes
+first; readings within 0.5 of it are kept as alternatives (at most 3), so that a rule can
+still match a word the segmenter was unsure about (`وحفتر` with no gazetteer: و + حفتر
+first, the whole word second). Unambiguous words have exactly one analysis. `ف`, `ك` and
+`س` are costlier than `و`: words beginning with those letters are more often whole
+(`فريق`, `كبير`, `سياسة`), and the lexicon lists the frequent ones anyway.
+
+Bring your own analyzer
+-----------------------
+`tokens_from_dicts(items, text=None)` builds a `Document` from another analyzer's tokens
+(CAMeL Tools, Farasa, Stanza): each item is a mapping with `text` and optional `start`/`end`,
+`norm`, `stem`, `pre`, `suf`, `def`, `shape`, `sent`, ... Without offsets and without `text`
+the document text is the tokens' `text` joined by single spaces and offsets point into it;
+with `text` but no offsets, each token is searched in `text` after the previous one.
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from .document import Analysis, Document, Token
+from .errors import InputError
+from .normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
+from .tokenize import _split_spans, scan, shape_of
+
+__all__ = [
+    "Analyzer", "default_analyzer", "tokens_from_dicts", "Lexicon", "load_lexicon",
+    "ENCLITICS", "MAX_ANALYSES",
+]
+
+DATA_DIR = Path(__file__).parent / "data"
+
+#: Pronoun enclitics that may be split off (ي and ني never are; see the module docstring).
+ENCLITICS = ("هما", "هم", "هن", "ها", "ه", "كما", "كم", "كن", "ك", "نا")
+_ENC_3RD = ("هما", "هم", "هن", "ها", "ه")  # longest first
+_ENC_2ND = frozenset({"ك", "كما", "كم", "كن"})
+#: At most this many analyses per word; alternatives within `MARGIN` of the best are kept.
+MAX_ANALYSES = 3
+MARGIN = 0.5
+
+_CONJ_COST = {"": 0.0, "و": 0.1, "ف": 0.35}
+_MID_COST = {"": 0.0, "ب": 0.2, "ل": 0.2, "ك": 0.5, "س": 0.35}
+_ART_COST = 0.05
+_ELIDED_COST = 0.3
+_DERIVED_COST = 0.25
+_UNKNOWN_COST = 1.0
+
+_ARABIC_WORD = regex.compile(r"[\u0621-\u063A\u0641-\u064A\u0671-\u06D3\u06FA-\u06FC\u06FF]+")
+_HAMZA_ALEFS = "أإآٲٳٵ"
+_HAMZA_RE = regex.compile("[" + _HAMZA_ALEFS + "]")
+#: Inflectional endings tried on known words (a stem "known by inflection").
+_DERIV_SUFFIXES = ("ة", "ات", "ان", "ين", "ون", "وا", "ي", "ية", "يات", "يين", "يون", "يان",
+                   "ت", "تا", "ا", "ى")
+_MIXED_PREFIX = regex.compile(r"([وف]?)(لل|[بك]?ال|[بلك]?)([A-Za-z0-9\p{N}].*)", regex.DOTALL)
+
+
+class _ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """An immutable, picklable dict for `Token.extra` (shared empty instance for our tokens)."""
+
+    __slots__ = ()
+
+    def _ro(self, *a: Any, **k: Any) -> None:
+        raise TypeError("Token.extra is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _ro  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ReadOnlyDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
+_EMPTY: Mapping[str, str] = _ReadOnlyDict()
+
+
+# ---------------------------------------------------------------- lexicons
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The project's word lists, normalized with one option set.
+
+    `function`: function words (taken whole); `hosts`: those that carry pronoun enclitics
+    (`من` → `منه`); `after_prep`: those that may follow ب/ل/ك (`بذلك`); `known`: known whole words; `ambiguous`: words with listed readings.
+    """
+
+    function: frozenset[str]
+    hosts: frozenset[str]
+    after_prep: frozenset[str]
+    known: frozenset[str]
+    ambiguous: Mapping[str, tuple[Analysis, ...]]
+
+    @property
+    def whole(self) -> frozenset[str]:
+        """Every word taken whole (function words and known words)."""
+        return self.function | self.known
+
+
+def _data_lines(name: str) -> Iterable[tuple[int, str]]:
+    path = DATA_DIR / name
+    with open(path, encoding="utf-8") as fh:
+        for no, line in enumerate(fh, 1):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                yield no, line
+
+
+def _parse_reading(seg: str, norm: Any) -> Analysis:
+    """`و+ال+فريق+ه` → Analysis(pre='و', definite=True, stem='فريق', suf='ه')."""
+    parts = [norm(p) for p in seg.strip().split("+") if p.strip()]
+    pre, definite, stem, suf = "", False, "", ""
+    i = 0
+    while i < len(parts) - 1 and parts[i] in ("و", "ف", "ب", "ل", "ك", "س"):
+        pre += parts[i]
+        i += 1
+    if i < len(parts) - 1 and parts[i] == "ال":
+        definite = True
+        i += 1
+    stem = parts[i] if i < len(parts) else ""
+    if i + 1 < len(parts):
+        suf = "".join(parts[i + 1:])
+    return Analysis(pre, definite, stem, suf)
+
+
+@lru_cache(maxsize=16)
+def load_lexicon(options: NormalizeOptions = DEFAULT) -> Lexicon:
+    """Read `dsl/data/*.txt` once per option set (entries normalized with `options`)."""
+    def norm(s: str) -> str:
+        return normalize_word(s, options)
+
+    function: set[str] = set()
+    hosts: set[str] = set()
+    after_prep: set[str] = set()
+    for _, line in _data_lines("function_words.txt"):
+        parts = line.split()
+        w = norm(parts[0])
+        function.add(w)
+        if "+host" in parts[1:]:
+            hosts.add(w)
+        if "+prep" in parts[1:]:
+            after_prep.add(w)
+    known: set[str] = set()
+    for _, line in _data_lines("known_words.txt"):
+        for w in line.split():
+            known.add(norm(w))
+    ambiguous: dict[str, tuple[Analysis, ...]] = {}
+    for _, line in _data_lines("readings.txt"):
+        word, _, readings = line.partition("\t") if "\t" in line else line.partition(" ")
+        ans = tuple(_parse_reading(r, norm) for r in readings.split("|") if r.strip())
+        if ans:
+            ambiguous[norm(word)] = ans
+    return Lexicon(frozenset(function), frozenset(hosts), frozenset(after_prep),
+                   frozenset(known - function), ambiguous)
+
+
+# ---------------------------------------------------------------- the analyzer
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """Everything a word surface contributes to its Token (cached per distinct surface)."""
+
+    shape: str
+    word: str
+    analyses: tuple[Analysis, ...]
+    rel_start: int
+    rel_end: int
+    core: str
+    norm: str
+
+
+class Analyzer:
+    """Segments Arabic text into morphological tokens (see the module docstring).
+
+    `options`: normalization options; `known_words`: extra whole words (gazetteer entries:
+    never split, and known as stems after clitics). Picklable; safe to share between
+    threads (caches are plain dicts, read and filled atomically).
+    """
+
+    def __init__(self, options: NormalizeOptions | None = None, known_words: Iterable[str] = (),
+                 *, cache_size: int = 200_000) -> None:
+        self.options: NormalizeOptions = options if options is not None else DEFAULT
+        self.cache_size = int(cache_size)
+        self._lex = load_lexicon(self.options)
+        user: set[str] = set()
+        for w in known_words:
+            if not isinstance(w, str):
+                raise TypeError(f"known_words must be strings, got {type(w).__name__}")
+            for part in w.split():
+                n = normalize_word(part, self.options)
+                if n:
+                    user.add(n)
+        self._user_words: frozenset[str] = frozenset(user)
+        self._setup()
+
+    def _setup(self) -> None:
+        lex = self._lex
+        opts = self.options
+        # A user word with the article (not a lexicon word like الذي) is read as article + stem.
+        definite: dict[str, str] = {}
+        plain: set[str] = set()
+        for w in self._user_words:
+            if (w.startswith("ال") and len(w) >= 4 and w not in lex.function and w not in lex.known
+                    and _ARABIC_WORD.fullmatch(w)):
+                definite[w] = w[2:]
+            else:
+                plain.add(w)
+        self._definite_words: dict[str, str] = definite
+        self._whole: frozenset[str] = lex.function | lex.known | frozenset(plain)
+        self._stems: frozenset[str] = self._whole | frozenset(definite.values())
+        self._derivable: frozenset[str] = lex.known | frozenset(plain) | frozenset(definite.values())
+        self._ta = normalize_word("ة", opts)
+        self._ya_maq = normalize_word("ى", opts)
+        self._ta_marbuta_merged = self._ta == "ه"
+        self._alef_on = opts.alef
+        self._no_alef = opts.replace(alef=False)
+        self._word_cache: dict[Any, tuple[Analysis, ...]] = {}
+        self._surface_cache: dict[tuple[str, str], _Entry] = {}
+        self._lock = threading.Lock()
+
+    # -- pickling: ship options and the caller's words; lexicons reload from package data
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_analyzer, (self.options, tuple(sorted(self._user_words)), self.cache_size))
+
+    def with_known_words(self, words: Iterable[str]) -> "Analyzer":
+        """A new analyzer that also takes `words` (e.g. gazetteer entries) as known whole words."""
+        extra = list(self._user_words)
+        extra.extend(words)
+        return Analyzer(self.options, extra, cache_size=self.cache_size)
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """The caller's known words (normalized)."""
+        return self._user_words
+
+    def normalize_word(self, s: str) -> str:
+        """Normalize one word with this analyzer's options."""
+        return normalize_word(s, self.options)
+
+    # -- word level
+
+    def analyze_word(self, word: str) -> tuple[Analysis, ...]:
+        """All kept segmentations of one word, best first (cached per distinct normalized word).
+
+        `word` may be the original surface (then hamza spelling informs article detection:
+        `ألوية` is not ال + وية) or already normalized.
+        """
+        n = normalize_word(word, self.options)
+        mask = self._hamza_mask(word, n)
+        key: Any = n if not mask else (n, mask)
+        got = self._word_cache.get(key)
+        if got is not None:
+            return got
+        got = self._analyze_norm(n, mask)
+        if len(self._word_cache) >= self.cache_size:
+            self._word_cache.clear()
+        self._word_cache[key] = got
+        return got
+
+    def _hamza_mask(self, raw: str, n: str) -> int:
+        """Bit p set when normalized position p (< 4) was written with a hamza/madda alef."""
+        if not self._alef_on or _HAMZA_RE.search(raw, 0, 8) is None:
+            return 0
+        light = normalize_word(raw, self._no_alef)
+        if len(light) != len(n):  # pragma: no cover - both views differ only in alef letters
+            return 0
+        mask = 0
+        for p in range(min(4, len(light))):
+            if light[p] in _HAMZA_ALEFS:
+                mask |= 1 << p
+        return mask
+
+    def _analyze_norm(self, w: str, mask: int) -> tuple[Analysis, ...]:
+        if not w:
+            return (Analysis(stem=w),)
+        if not _ARABIC_WORD.fullmatch(w):
+            return self._analyze_mixed(w)
+        amb = self._lex.ambiguous.get(w)
+        if amb is not None:
+            if w in self._user_words and (amb[0].pre or amb[0].suf or amb[0].definite):
+                whole = Analysis(stem=w)
+                return (whole,) + tuple(a for a in amb if a != whole)[: MAX_ANALYSES - 1]
+            return amb
+        if w in self._whole:
+            return (Analysis(stem=w),)
+        d = self._definite_words.get(w)
+        if d is not None:
+            return (Analysis(definite=True, stem=d),)
+        if w.startswith("عبدال") and len(w) >= 7:
+            return (Analysis(stem=w),)
+        scored = self._candidates(w, mask)
+        scored.sort(key=lambda t: (t[0], -len(t[1].stem), t[1].pre))
+        best = scored[0][0]
+        out: list[Analysis] = []
+        for cost, a in scored:
+            if cost >= best + MARGIN and out:
+                break
+            if a not in out:
+                out.append(a)
+            if len(out) >= MAX_ANALYSES:
+                break
+        return tuple(out)
+
+    def _analyze_mixed(self, w: str) -> tuple[Analysis, ...]:
+        """Clitics glued to a number or a Latin word (`و2011`, `بـ15`, `الـCIA`)."""
+        m = _MIXED_PREFIX.fullmatch(w)
+        if m is None or not (m.group(1) or m.group(2)) or _ARABIC_WORD.search(m.group(3)):
+            return (Analysis(stem=w),)
+        conj, mid, rest = m.group(1), m.group(2), m.group(3)
+        if mid == "لل":
+            return (Analysis(conj + "ل", True, rest),)
+        if mid.endswith("ال"):
+            return (Analysis(conj + mid[:-2], True, rest),)
+        return (Analysis(conj + mid, False, rest),)
+
+    # -- candidate generation and costs
+
+    def _known(self, s: str) -> float | None:
+        """0 for a listed word, _DERIVED_COST for an inflection of a known word, None otherwise."""
+        if s in self._stems:
+            return 0.0
+        der = self._derivable
+        for sfx in _DERIV_SUFFIXES:
+            if len(s) > len(sfx) + 1 and s.endswith(sfx):
+                base = s[: -len(sfx)]
+                if (len(base) >= 3 and base in der) or base + self._ta in der:
+                    return _DERIVED_COST
+        if len(s) >= 4 and s.endswith("ي") and s + "ا" in der:   # ليبي ← ليبيا
+            return _DERIVED_COST
+        return None
+
+    def _unknown_cost(self, s: str, kind: str, pre: str, has_suf: bool, mask: int) -> float:
+        """Cost of an unknown stem: 1 plus penalties when it still looks segmentable here."""
+        c = _UNKNOWN_COST
+        n = len(s)
+        after_article = kind in ("art", "fused", "elided")
+        prep = pre[-1:] if pre[-1:] in ("ب", "ل", "ك") else ""
+        if n >= 4 and not after_article and kind != "fut":
+            first = s[0]
+            if _ART_LOOK.match(s) and not (prep == "ل" and s.startswith("ال")):
+                c += 1.0       # an article the reading leaves inside the stem
+            elif first == "و" and not pre:
+                c += 0.35      # a conjunction left inside
+            elif first in "بل" and not prep:
+                c += 0.35      # a preposition left inside
+            elif first == "ل" and prep == "ل":
+                c += 0.6       # ل + ل…: the fused article reading exists
+            if not pre and first in "وف" and s[1] in "يتن" and n >= 5:
+                c += 0.4       # و/ف + imperfect verb left whole (ويعكس, وتدعم)
+            elif not pre and first in "بل" and s[1] == "ت" and n >= 5:
+                c += 0.4       # ب/ل + t-initial noun left whole (لتحقيق, بتاريخ)
+            if not pre and first in "وفبلك" and mask & 2:
+                c += 0.5       # the original writes a hamza right after: وأكد, لإحكام
+            if not prep and _FUT_LOOK.match(s):
+                c += 0.3       # a future س left inside (فسيكون)
+        if not after_article:
+            for enc in _ENC_3RD:
+                if s.endswith(enc) and n - len(enc) >= 3:
+                    if enc != "ه":
+                        c += 0.8   # a pronoun left attached (ها هم هما هن are rarely radical)
+                    elif not self._ta_marbuta_merged:
+                        c += 0.35  # ه: often radical (اتجاه، نزيه), so the whole word stays an option
+                    break
+        if n <= 2:
+            c += 0.1 if after_article else 0.3
+        elif n == 3 and kind in ("bare", "lam") and not has_suf:
+            c += 0.1
+        return c
+
+    def _candidates(self, w: str, mask: int) -> list[tuple[float, Analysis]]:
+        L = len(w)
+        whole = self._whole
+        prefixes: list[tuple[str, bool, int, float, str]] = [("", False, 0, 0.0, "none")]
+        for conj in ("", "و", "ف"):
+            if conj and w[0] != conj:
+                continue
+            p1 = len(conj)
+            for mid in ("", "ب", "ك", "ل", "س"):
+                if mid and (p1 >= L or w[p1] != mid):
+                    continue
+                p2 = p1 + len(mid)
+                cost = _CONJ_COST[conj] + _MID_COST[mid]
+                pre = conj + mid
+                if p2 > 0 and p2 < L:
+                    prefixes.append((pre, False, p2, cost, "fut" if mid == "س" else ("lam" if mid == "ل" else "bare")))
+                if mid == "ل":
+                    if L - p2 >= 3 and w[p2] == "ل":
+                        prefixes.append((pre, True, p2 + 1, cost + _ART_COST, "fused"))
+                        prefixes.append((pre, True, p2, cost + _ELIDED_COST, "elided"))
+                elif mid != "س":
+                    if (L - p2 >= 4 and w.startswith("ال", p2) and not (mask >> p2) & 1
+                            and w[p2:] not in whole):
+                        prefixes.append((pre, True, p2 + 2, cost + _ART_COST, "art"))
+        out: list[tuple[float, Analysis]] = []
+        for pre, definite, ss, pcost, kind in prefixes:
+            for suf in ("",) + ENCLITICS:
+                if suf:
+                    if definite or not w.endswith(suf):
+                        continue
+                    enc_cost = 0.2 if suf in _ENC_3RD else (0.5 if suf in _ENC_2ND else 0.4)
+                    if suf == "ه" and self._ta_marbuta_merged:
+                        enc_cost += 0.5
+                else:
+                    enc_cost = 0.0
+                se = L - len(suf)
+                if se - ss < 1:
+                    continue
+                stem = w[ss:se]
+                for vstem, vcost in self._variants(stem, suf):
+                    c = self._score(vstem, pre, definite, kind, suf, mask)
+                    if c is not None:
+                        out.append((pcost + enc_cost + vcost + c, Analysis(pre, definite, vstem, suf)))
+        return out
+
+    def _variants(self, stem: str, suf: str) -> list[tuple[str, float]]:
+        """Stem spellings to try before an enclitic: ة written ت, ى written ا, ء written ئ/ؤ."""
+        if not suf:
+            return [(stem, 0.0)]
+        n = len(stem)
+        last = stem[-1]
+        ta = self._ta
+        if last == "ت" and n >= 2:
+            as_ta = stem[:-1] + ta
+            if stem.endswith("ات") and n >= 4:
+                if as_ta in self._stems and stem not in self._stems:
+                    return [(as_ta, 0.0), (stem, 0.3)]   # وفاته → وفاة, حياتها → حياة
+                return [(stem, 0.0), (as_ta, 0.3)]       # قواته → قوات
+            if n <= 3:
+                return [(stem, 0.0), (as_ta, 0.3)]
+            if n == 4 or (n == 5 and stem[0] == "ا"):
+                if as_ta not in self._stems and stem[:-1] in self._stems:
+                    return [(stem, 0.0), (as_ta, 0.3)]   # a known verb + ت: نفذتها
+                return [(as_ta, 0.0), (stem, 0.3)]
+            return [(as_ta, 0.0)]
+        if last == "ا" and n >= 3:
+            as_ya = stem[:-1] + self._ya_maq
+            if self._known(as_ya) is not None:
+                return [(as_ya, 0.0), (stem, 0.2)]
+            return [(stem, 0.0)]
+        if n >= 3 and last in "ئؤ" and stem[-2] == "ا":
+            return [(stem[:-1] + "ء", 0.0)]
+        return [(stem, 0.0)]
+
+    def _score(self, stem: str, pre: str, definite: bool, kind: str, suf: str,
+               mask: int) -> float | None:
+        """Cost of `stem` in this context, or None when the grammar rules the reading out."""
+        n = len(stem)
+        known = self._known(stem)
+        lex = self._lex
+        if suf:
+            if stem in lex.hosts:
+                return 0.0 if not pre or stem not in ("ل", "ب") or pre in ("و", "ف") else None
+            if stem in lex.function:
+                return None
+            if known is None and (suf not in _ENC_3RD or n < 3):
+                return None
+            if known is not None and n < 2:
+                return None
+        if kind in ("art", "fused"):
+            if n < 2 or stem in lex.function:
+                return None
+        elif kind == "elided":
+            if n < 3 or stem[0] != "ل" or known is None:
+                return None     # ل + اللواء → للواء: only for stems the lexicons know
+        elif kind == "fut":
+            if stem[0] not in "يتن" or stem.endswith((self._ta, "ات", "اء")):
+                return None
+            if n < (3 if known is not None else 4):
+                return None
+        elif kind in ("bare", "lam"):
+            if n < (2 if known is not None else 3) and not (suf and stem in lex.hosts):
+                return None
+            if stem in lex.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lex.after_prep:
+                return None
+        if known is not None:
+            c = known
+            if n <= 2 and kind in ("bare", "lam") and not suf:
+                c += 0.1
+            return c
+        if stem.startswith("عبدال") and n >= 7:
+            return 0.0
+        return self._unknown_cost(stem, kind, pre, bool(suf), mask)
+
+    # -- offsets of a reading inside its word
+
+    def core_offsets(self, surface: str, analysis: Analysis) -> tuple[int, int]:
+        """Offsets of `analysis`'s core inside the word `surface` (original characters)."""
+        n = normalize_word(surface, self.options)
+        return self._core_rel(surface, n, len(analysis.pre), len(n) - len(analysis.suf))
+
+    def analysis_span(self, text: str, token: Token, analysis: Analysis) -> tuple[int, int]:
+        """Original offsets of the core of one of `token`'s analyses (for alternatives)."""
+        s, e = self.core_offsets(text[token.word_start:token.word_end], analysis)
+        return (token.word_start + s, token.word_start + e)
+
+    def _core_rel(self, surface: str, n: str, cs: int, ce: int) -> tuple[int, int]:
+        if not n or ce <= cs:
+            return (0, len(surface))
+        if n == surface:
+            return (cs, ce)
+        nz = normalize(surface, self.options)
+        return nz.original_span(cs, ce)
+
+    def _entry(self, surface: str, kind: str) -> _Entry:
+        key = (kind, surface)
+        e = self._surface_cache.get(key)
+        if e is not None:
+            return e
+        n = normalize_word(surface, self.options)
+        if kind == "word":
+            shape = shape_of(surface)
+            analyses = self.analyze_word(surface) if n else (Analysis(stem=surface),)
+            a = analyses[0]
+            if shape == "mixed" and (a.pre or a.definite):
+                shape = shape_of(a.stem)
+        else:
+            shape = kind
+            analyses = (Analysis(stem=n or surface),)
+            a = analyses[0]
+        if not n:
+            rs, re_ = 0, len(surface)
+            word = norm = surface
+        else:
+            rs, re_ = self._core_rel(surface, n, len(a.pre), len(n) - len(a.suf))
+            word = n
+            norm = a.norm
+        e = _Entry(shape, word, analyses, rs, re_, surface[rs:re_], norm)
+        if len(self._surface_cache) >= self.cache_size:
+            self._surface_cache.clear()
+        self._surface_cache[key] = e
+        return e
+
+    # -- documents
+
+    def analyze(self, text: str, id: str | None = None) -> Document:
+        """Tokenize, segment and sentence-split `text`; offsets point into `text` itself."""
+        if not isinstance(text, str):
+            raise InputError(f"{id or 'input'}: text must be a str, not {type(text).__name__}")
+        raw = scan(text)
+        sents = _split_spans(text, [(s, e) for s, e, _ in raw])
+        tokens: list[Token] = []
+        append = tokens.append
+        entry = self._entry
+        for si, (a, b) in enumerate(sents):
+            last = b - 1
+            for k in range(a, b):
+                s, e, kind = raw[k]
+                en = entry(text[s:e], kind)
+                a0 = en.analyses[0]
+                append(Token(k, s + en.rel_start, s + en.rel_end, s, e, en.core, en.word, en.norm,
+                             a0.stem, a0.pre, a0.suf, a0.definite, en.shape, si, k == a, k == last,
+                             en.analyses, _EMPTY))
+        return Document(text, tuple(tokens), tuple(sents), id)
+
+
+_ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")
+_FUT_LOOK = regex.compile(r"[وف]?س[يتن]...")
+
+
+def _rebuild_analyzer(options: NormalizeOptions, words: tuple[str, ...], cache_size: int) -> Analyzer:
+    return Analyzer(options, words, cache_size=cache_size)
+
+
+_default: Analyzer | None = None
+_default_lock = threading.Lock()
+
+
+def default_analyzer() -> Analyzer:
+    """The shared analyzer with default options and no extra known words (built once)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Analyzer()
+    return _default
+
+
+# ---------------------------------------------------------------- bring your own analyzer
+
+_BOOL_TRUE = {"true", "1", "yes", "y", "t"}
+_BOOL_FALSE = {"false", "0", "no", "n", "f", ""}
+_KNOWN_KEYS = frozenset({"text", "start", "end", "word_start", "word_end", "norm", "stem", "pre",
+                         "suf", "def", "definite", "shape", "sent", "word", "i"})
+
+
+def _bad(idx: int, msg: str, id: str | None) -> InputError:
+    where = f"{id}: " if id else ""
+    return InputError(f"{where}token {idx}: {msg}")
+
+
+def _as_bool(v: Any, idx: int, id: str | None) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int):
+        return v != 0
+    if isinstance(v, str) and v.strip().lower() in _BOOL_TRUE | _BOOL_FALSE:
+        return v.strip().lower() in _BOOL_TRUE
+    raise _bad(idx, f"'def' must be a boolean, got {v!r}", id)
+
+
+def _as_int(v: Any, key: str, idx: int, id: str | None) -> int:
+    if isinstance(v, bool) or not isinstance(v, int):
+        if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+            return int(v)
+        raise _bad(idx, f"{key!r} must be an integer, got {v!r}", id)
+    return v
+
+
+def _as_str(v: Any, key: str, idx: int, id: str | None) -> str:
+    if v is None:
+        return ""
+    if not isinstance(v, str):
+        raise _bad(idx, f"{key!r} must be a string, got {type(v).__name__}", id)
+    return v
+
+
+def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = None,
+                      id: str | None = None, *, analyzer: Analyzer | None = None) -> Document:
+    """Build a Document from another analyzer's tokens (see the module docstring, BYO).
+
+    Each item needs `text`; `start`/`end` (all items or none), `word_start`/`word_end`,
+    `norm`, `stem`, `pre`, `suf`, `def`, `shape`, `sent` are optional; other keys go to
+    `Token.extra` as strings. Missing `norm`/`stem` come from `text` via the normalizer (given
+    values are normalized too). Raises `InputError` naming the token index on a bad item.
+    """
+    an = analyzer if analyzer is not None else default_analyzer()
+    opts = an.options
+    rows: list[Mapping[str, Any]] = []
+    for idx, it in enumerate(items):
+        if not isinstance(it, Mapping):
+            raise _bad(idx, f"expected a mapping of attributes, got {type(it).__name__}", id)
+        if "text" not in it:
+            raise _bad(idx, "missing 'text'", id)
+        t = it["text"]
+        if not isinstance(t, str) or not t:
+            raise _bad(idx, f"'text' must be a non-empty string, got {t!r}", id)
+        rows.append(it)
+    if text is not None and not isinstance(text, str):
+        raise InputError(f"{id + ': ' if id else ''}text must be a str, not {type(text).__name__}")
+    has_off = ["start" in r or "end" in r for r in rows]
+    if any(has_off) and not all(has_off):
+        bad = has_off.index(not has_off[0]) if has_off[0] else has_off.index(True)
+        raise _bad(bad, "either every token has 'start'/'end' offsets or none has", id)
+    with_offsets = bool(rows) and all(has_off)
+
+    # 1. offsets of each token's core and word
+    spans: list[tuple[int, int, int, int]] = []
+    if with_offsets:
+        prev_end = 0
+        for idx, r in enumerate(rows):
+            if "start" not in r or "end" not in r:
+                raise _bad(idx, "needs both 'start' and 'end'", id)
+            s = _as_int(r["start"], "start", idx, id)
+            e = _as_int(r["end"], "end", idx, id)
+            ws = _as_int(r.get("word_start", s), "word_start", idx, id)
+            we = _as_int(r.get("word_end", e), "word_end", idx, id)
+            if not (0 <= ws <= s < e <= we):
+                raise _bad(idx, f"bad offsets: word_start={ws} start={s} end={e} word_end={we}", id)
+            if ws < prev_end:
+                raise _bad(idx, f"offsets overlap or go backwards (starts at {ws}, previous token ends at {prev_end})", id)
+            prev_end = we
+            spans.append((s, e, ws, we))
+        if text is None:
+            buf = [" "] * (spans[-1][3] if spans else 0)
+            for idx, (s, e, _, _) in enumerate(spans):
+                t = rows[idx]["text"]
+                if len(t) != e - s:
+                    raise _bad(idx, f"'text' has {len(t)} characters but the span {s}:{e} has {e - s}", id)
+                buf[s:e] = list(t)
+            text = "".join(buf)
+        else:
+            for idx, (s, e, _, we) in enumerate(spans):
+                if we > len(text):
+                    raise _bad(idx, f"offset {we} is past the end of the text ({len(text)})", id)
+                if text[s:e] != rows[idx]["text"]:
+                    raise _bad(idx, f"'text' {rows[idx]['text']!r} differs from the text at {s}:{e} ({text[s:e]!r})", id)
+    elif text is None:
+        pos = 0
+        for r in rows:
+            t = r["text"]
+            spans.append((pos, pos + len(t), pos, pos + len(t)))
+            pos += len(t) + 1
+        text = " ".join(r["text"] for r in rows)
+    else:
+        pos = 0
+        for idx, r in enumerate(rows):
+            t = r["text"]
+            k = text.find(t, pos)
+            if k < 0:
+                raise _bad(idx, f"'text' {t!r} not found in the text after offset {pos}", id)
+            spans.append((k, k + len(t), k, k + len(t)))
+            pos = k + len(t)
+
+    # 2. sentences
+    has_sent = ["sent" in r for r in rows]
+    if any(has_sent) and not all(has_sent):
+        raise _bad(has_sent.index(False) if has_sent[0] else has_sent.index(True),
+                   "either every token has 'sent' or none has", id)
+    sent_of: list[int] = []
+    if rows and all(has_sent):
+        prev = None
+        for idx, r in enumerate(rows):
+            v = _as_int(r["sent"], "sent", idx, id)
+            if prev is not None and v < prev:
+                raise _bad(idx, f"'sent' goes backwards ({v} after {prev})", id)
+            sent_of.append(v)
+            prev = v
+        sents: list[tuple[int, int]] = []
+        start = 0
+        for k in range(1, len(rows) + 1):
+            if k == len(rows) or sent_of[k] != sent_of[k - 1]:
+                sents.append((start, k))
+                start = k
+    else:
+        sents = _split_spans(text, [(ws, we) for _, _, ws, we in spans])
+    sent_index = [0] * len(rows)
+    for si, (a, b) in enumerate(sents):
+        for k in range(a, b):
+            sent_index[k] = si
+
+    # 3. tokens
+    tokens: list[Token] = []
+    for idx, r in enumerate(rows):
+        s, e, ws, we = spans[idx]
+        core = text[s:e]
+        pre = normalize_word(_as_str(r.get("pre", ""), "pre", idx, id), opts)
+        suf = normalize_word(_as_str(r.get("suf", ""), "suf", idx, id), opts)
+        dv = r.get("def", r.get("definite", False))
+        definite = _as_bool(dv, idx, id)
+        if "norm" in r:
+            norm = normalize_word(_as_str(r["norm"], "norm", idx, id), opts)
+        else:
+            norm = normalize_word(core, opts) or core
+            if definite and not norm.startswith("ال"):
+                norm = "ال" + norm
+        if "stem" in r:
+            stem = normalize_word(_as_str(r["stem"], "stem", idx, id), opts)
+        else:
+            stem = norm[2:] if definite and norm.startswith("ال") and len(norm) > 2 else norm
+        if "word" in r:
+            word = normalize_word(_as_str(r["word"], "word", idx, id), opts)
+        else:
+            word = normalize_word(text[ws:we], opts) or text[ws:we]
+        shape = _as_str(r.get("shape", ""), "shape", idx, id) or _raw_shape(core)
+        extra = {}
+        for k, v in r.items():
+            if k in _KNOWN_KEYS:
+                continue
+            if not isinstance(k, str):
+                raise _bad(idx, f"attribute names must be strings, got {k!r}", id)
+            extra[k] = ("true" if v else "false") if isinstance(v, bool) else ("" if v is None else str(v))
+        si = sent_index[idx]
+        a, b = sents[si]
+        tokens.append(Token(idx, s, e, ws, we, core, word, norm, stem, pre, suf, definite, shape,
+                            si, idx == a, idx == b - 1, (Analysis(pre, definite, stem, suf),),
+                            _ReadOnlyDict(extra) if extra else _EMPTY))
+    return Document(text, tuple(tokens), tuple(sents), id)
+
+
+def _raw_shape(s: str) -> str:
+    """Shape of a BYO token's text: the tokenizer's kind for one token, else shape_of."""
+    toks = scan(s)
+    if len(toks) == 1 and toks[0][0] == 0 and toks[0][1] == len(s) and toks[0][2] != "word":
+        return toks[0][2]
+    return shape_of(s)
