@@ -19,9 +19,9 @@ Plain UTF-8 text (a leading BOM is allowed), one entry per line::
 * Every further field is `key=value` (key: ASCII letter or `_`, then letters, digits,
   `_`, `-`, `.`; value: non-empty, may contain spaces). Conventional keys:
   `canonical` (the entry's canonical form; defaults to the phrase), `type` (a class such
-  as `country` or `military`; defaults to none) and `article` (see Matching). Every
-  other key is an attribute (`gender=m`, `country=ليبيا`, `rank=3`) that rules can test;
-  `article` stays visible among them. Empty fields (a trailing TAB) are ignored; a key may
+  as `country` or `military`; defaults to none), `article` and `spelling` (see Matching).
+  Every other key is an attribute (`gender=m`, `country=ليبيا`, `rank=3`) that rules can
+  test; `article` and `spelling` stay visible among them. Empty fields (a trailing TAB) are ignored; a key may
   appear once per line.
 * `# defaults: key=value ...` (whitespace-separated, values without spaces) sets
   attributes for every following entry, until the next `# defaults:` line (an empty one
@@ -33,8 +33,9 @@ Plain UTF-8 text (a leading BOM is allowed), one entry per line::
 
 Bad input raises `GazetteerError` with `file:line:col`: invalid UTF-8 (with the byte
 offset), a field that is not `key=value`, a bad key, a duplicate key, an empty value, an
-`article=` other than `optional`/`exact`, an empty phrase, a phrase with `=` in it
-(usually spaces typed where a TAB was meant), a phrase with no token after analysis.
+`article=` other than `optional`/`exact`, a `spelling=` other than `exact`/`normalized`,
+an empty phrase, a phrase with `=` in it (usually spaces typed where a TAB was meant), a
+phrase with no token after analysis.
 
 Matching
 --------
@@ -54,6 +55,9 @@ each distinct word once, alone), and matched on the tokens' normalized forms:
   proclitics as the entry's word (normally none: `الجيش والوطني` is not an entry);
 * enclitics (pronoun suffixes) must be those of the entry word on every word, the last
   included (normally none: `حكومتها` is not `حكومة`, `جيشها` is not `الجيش`);
+* `spelling=exact` on an entry: it also requires the text to spell it letter for letter
+  as the entry does (diacritics and tatweel aside), for names that normalization merges
+  with a frequent word: `علي` vs the preposition `على`, `يحيى` vs `يحيي`, `آمر` vs `أمر`;
 * only the token's primary analysis is used (the one its `norm`/`pre`/`suf` describe),
   so a gazetteer sees what rules see;
 * a match never crosses a sentence boundary; the scan is leftmost-longest and
@@ -99,7 +103,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the compiled (pickled) form or the keying changes.
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 _SEP = "\x01"      # joins token keys into a path key
 _CLITIC = "\x00"   # separates pre / norm / suf inside a token key carrying clitics
@@ -261,6 +265,9 @@ def _check_value(key: str, value: str, file: str | None, lineno: int, col: int, 
     if key == "article" and value not in ("optional", "exact"):
         raise _err(f"article={value!r}: expected article=optional or article=exact", file,
                    lineno, col, line)
+    if key == "spelling" and value not in ("normalized", "exact"):
+        raise _err(f"spelling={value!r}: expected spelling=exact or spelling=normalized", file,
+                   lineno, col, line)
 
 
 def _parse_defaults(line: str, start: int, file: str | None, lineno: int) -> dict[str, str]:
@@ -393,7 +400,7 @@ class Gazetteer:
 
     __slots__ = ("name", "label", "path", "article_optional", "_paths", "_phrases",
                  "_canon", "_types", "_attrs", "_attr_idx", "_lines", "_alts", "_values",
-                 "_words", "from_cache")
+                 "_words", "_strict", "from_cache")
 
     def __init__(self) -> None:  # use load() / build()
         self.name: str | None = None
@@ -411,6 +418,7 @@ class Gazetteer:
         self._alts: dict[int, tuple[int, ...]] = {}
         self._values: frozenset[str] = frozenset()
         self._words: frozenset[str] = frozenset()
+        self._strict: dict[int, str] = {}
 
     # ---------------------------------------------------------------- construction
 
@@ -463,6 +471,7 @@ class Gazetteer:
         alts: dict[int, list[int]] = {}
         values: set[str] = set()
         surface: set[str] = set()
+        strict: dict[int, str] = {}
         attr_ids: dict[int, int] = {id(_EMPTY): 0}
         attrs_tab: list[Mapping[str, str]] = [_EMPTY]
         phrases, canon, types = self._phrases, self._canon, self._types
@@ -497,6 +506,8 @@ class Gazetteer:
                     lst = alts.setdefault(prev, [])
                     if idx not in lst:
                         lst.append(idx)
+            if e.attrs.get("spelling") == "exact":
+                strict[idx] = _light(e.phrase).replace(" ", "")
             phrases.append(e.phrase)
             canon.append(None if e.canonical == e.phrase else e.canonical)
             types.append(intern(e.type) if e.type else None)
@@ -511,11 +522,12 @@ class Gazetteer:
         self._attrs = attrs_tab
         self._values = frozenset(values)
         self._words = frozenset(surface)
+        self._strict = strict
 
     # ---------------------------------------------------------------- cache
 
     _STATE = ("article_optional", "_paths", "_phrases", "_canon", "_types", "_attrs",
-              "_attr_idx", "_lines", "_alts", "_values", "_words")
+              "_attr_idx", "_lines", "_alts", "_values", "_words", "_strict")
 
     def _to_cache(self, cfile: Path, digest: str) -> None:
         if not _safe_dir(cfile.parent, create=True):
@@ -598,6 +610,16 @@ class Gazetteer:
         toks = doc.tokens
         paths = self._paths
         get = paths.get
+        check = None
+        if self._strict:
+            strict, alts = self._strict, self._alts
+
+            def check(idx: int, i: int, j: int) -> int:
+                for k in (idx, *alts.get(idx, ())):
+                    want = strict.get(k)
+                    if want is None or _spelled(toks, i, j, want):
+                        return k
+                return -1
         out: list[GazMatch] = []
         ranges = doc.sentences if doc.sentences else ((0, len(toks)),)
         for s, e in ranges:
@@ -609,12 +631,12 @@ class Gazetteer:
                 best_end, best = -1, -1
                 v = get(k1)
                 if v is not None:
-                    best_end, best = _extend(toks, get, k1, v, i, e)
+                    best_end, best = _extend(toks, get, k1, v, i, e, check)
                 if t.definite:
                     k2 = _ART + (t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}")
                     v = get(k2)
                     if v is not None:
-                        end2, idx2 = _extend(toks, get, k2, v, i, e)
+                        end2, idx2 = _extend(toks, get, k2, v, i, e, check)
                         if end2 > best_end:
                             best_end, best = end2, idx2
                 if best >= 0:
@@ -642,9 +664,15 @@ class Gazetteer:
         return []
 
 
-def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int
-            ) -> tuple[int, int]:
-    """Walk the hashed trie from the path `key` (token i), return the longest (end, entry)."""
+def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int,
+            check: Any = None) -> tuple[int, int]:
+    """Walk the hashed trie from the path `key` (token i), return the longest (end, entry).
+
+    `check(entry, i, j)` (when the gazetteer has spelling=exact entries) returns the entry,
+    or an alternative, that may match tokens [i, j), or -1.
+    """
+    if v >= 0 and check is not None:
+        v = check(v, i, i + 1)
     best_end, best = (i + 1, v) if v >= 0 else (-1, -1)
     j = i + 1
     while j < e:
@@ -656,9 +684,30 @@ def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int
         if v is None:
             break
         j += 1
+        if v >= 0 and check is not None:
+            v = check(v, i, j)
         if v >= 0:
             best_end, best = j, v
     return best_end, best
+
+
+_LIGHT_RE = re.compile("[\u064b-\u065f\u0670\u0640\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def _spelled(toks: tuple[Token, ...], i: int, j: int, want: str) -> bool:
+    """Do tokens [i, j) spell `want` (a `_light` phrase without spaces) letter for letter?"""
+    first = _light(toks[i].text)
+    if toks[i].definite:
+        if not want.startswith("ال"):
+            first = first[2:] if first.startswith("ال") else first[1:]   # ال / fused لل → ل
+        elif not first.startswith("ال"):
+            first = "ا" + first                                          # لل: core is لX
+    return first + "".join(_light(t.text) for t in toks[i + 1:j]) == want
+
+
+def _light(s: str) -> str:
+    """Letters as written: diacritics, tatweel and invisible marks removed, nothing merged."""
+    return _LIGHT_RE.sub("", s)
 
 
 def _analyze_words(analyzer: Any, words: Iterable[str]

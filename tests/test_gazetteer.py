@@ -403,3 +403,27 @@ def test_hundred_thousand_entries_build_and_match_fast(tmp_path):
     ms = g.find(doc)
     assert time.perf_counter() - t0 < 1.0
     assert ms and all(a.tok_end <= b.tok_start for a, b in zip(ms, ms[1:]))
+
+
+def test_spelling_exact_separates_names_from_merged_function_words():
+    g = build("علي\tgender=m\tspelling=exact\nيحيى\tgender=m\tspelling=exact\n"
+              "آمر\tarticle=optional\tspelling=exact\nعمر\tgender=m\n", analyzer=STUB)
+    # the stub merges ى/ي and hamza forms like the real normalizer
+    assert found(g, "وعلي", STUB) == [("علي", "علي")]
+    assert found(g, "على", STUB) == []
+    assert found(g, "يحيي ذكرى", STUB) == []
+    assert found(g, "يحيى", STUB) == [("يحيي", "يحيى")]
+    assert found(g, "أمر", STUB) == []
+    assert found(g, "الآمر", STUB) == [("الامر", "آمر")]
+    # diacritics and tatweel do not count
+    assert found(g, "عَلِيّ", STUB) == [("علي", "علي")]
+    assert found(g, "عـلي", STUB) == [("علي", "علي")]
+    assert found(g, "عُمر", STUB) == [("عمر", "عمر")]
+
+
+def test_spelling_exact_falls_back_to_an_alternative():
+    g = build("على\ttype=a\tspelling=exact\nعلي\ttype=b\tspelling=exact\n", analyzer=STUB)
+    (m,) = g.find(STUB.analyze("علي"))
+    assert g.entry(m.entry_index).type == "b"
+    (m,) = g.find(STUB.analyze("على"))
+    assert g.entry(m.entry_index).type == "a"
