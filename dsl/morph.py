@@ -783,17 +783,17 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
         dv = r.get("def", r.get("definite", False))
         definite = _as_bool(dv, idx, id)
         if "norm" in r:
-            norm = normalize_word(_as_str(r["norm"], "norm", idx, id), opts)
+            norm = _nv(_as_str(r["norm"], "norm", idx, id), opts)
         else:
             norm = normalize_word(core, opts) or core
             if definite and not norm.startswith("ال"):
                 norm = "ال" + norm
         if "stem" in r:
-            stem = normalize_word(_as_str(r["stem"], "stem", idx, id), opts)
+            stem = _nv(_as_str(r["stem"], "stem", idx, id), opts)
         else:
             stem = norm[2:] if definite and norm.startswith("ال") and len(norm) > 2 else norm
         if "word" in r:
-            word = normalize_word(_as_str(r["word"], "word", idx, id), opts)
+            word = _nv(_as_str(r["word"], "word", idx, id), opts)
         else:
             word = normalize_word(text[ws:we], opts) or text[ws:we]
         shape = _as_str(r.get("shape", ""), "shape", idx, id) or _raw_shape(core)
@@ -810,6 +810,11 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
                             si, idx == a, idx == b - 1, (Analysis(pre, definite, stem, suf),),
                             _ReadOnlyDict(extra) if extra else _EMPTY))
     return Document(text, tuple(tokens), tuple(sents), id)
+
+
+def _nv(v: str, opts: NormalizeOptions) -> str:
+    """A caller's value normalized (kept as given when it would normalize to nothing)."""
+    return normalize_word(v, opts) or v
 
 
 def _raw_shape(s: str) -> str:
