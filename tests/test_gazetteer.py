@@ -427,3 +427,156 @@ def test_spelling_exact_falls_back_to_an_alternative():
     assert g.entry(m.entry_index).type == "b"
     (m,) = g.find(STUB.analyze("على"))
     assert g.entry(m.entry_index).type == "a"
+
+
+# ----------------------------------------------------------------------------- real analyzer, shipped data
+
+SHIPPED = sorted(GAZ.glob("*.txt"))
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    """The shipped gazetteers built as the pack loader does: known words first, then build."""
+    an = _real_analyzer()
+    if an is None:
+        pytest.skip("dsl.morph is not available")
+    srcs = {p.stem: read_entries(p) for p in SHIPPED}
+    words: set[str] = set()
+    for s in srcs.values():
+        words |= s.surface_words()
+    an = an.with_known_words(words)
+    return an, {k: Gazetteer.build(s, analyzer=an, cache=False) for k, s in srcs.items()}
+
+
+def test_shipped_files_parse_and_are_documented():
+    assert {p.stem for p in SHIPPED} >= {"given_names", "family_names", "titles", "roles",
+                                         "locations", "organizations", "nationalities"}
+    for p in SHIPPED:
+        head = p.read_text(encoding="utf-8").split("\n", 12)[:12]
+        assert any("written by the arabic-ie team from general knowledge" in h.lower()
+                   for h in head), p
+        assert any(h.startswith("# fields:") for h in head), p
+        src = read_entries(p)
+        assert len(src) > 100, p
+        for e in src.entries:
+            assert e.attrs.get("article") in (None, "optional", "exact"), (p, e)
+
+
+@pytest.mark.parametrize("name,minimum", [
+    ("given_names", 1000), ("family_names", 300), ("locations", 1000), ("organizations", 500),
+    ("nationalities", 500), ("titles", 100), ("roles", 150)])
+def test_shipped_sizes(name, minimum):
+    assert len(read_entries(GAZ / f"{name}.txt")) >= minimum
+
+
+def test_given_names_counts_and_genders():
+    es = read_entries(GAZ / "given_names.txt").entries
+    arabic = [e for e in es if e.attrs.get("origin") != "foreign"]
+    foreign = [e for e in es if e.attrs.get("origin") == "foreign"]
+    assert len(arabic) >= 800 and len(foreign) >= 200
+    assert {e.attrs.get("gender") for e in es} <= {"m", "f", "u"}
+    assert {e.attrs["gender"] for e in arabic} == {"m", "f"}
+
+
+def _phrases(name: str) -> dict[str, Entry]:
+    out: dict[str, Entry] = {}
+    for e in read_entries(GAZ / f"{name}.txt").entries:
+        out.setdefault(e.phrase, e)
+    return out
+
+
+def test_shipped_data_has_what_the_seeds_need():
+    loc = _phrases("locations")
+    for p in ("ليبيا", "شرق ليبيا", "أبوظبي", "أبو ظبي", "القاهرة", "مصر", "بنغازي", "درنة",
+              "سرت", "سيناء", "برقة", "فزان", "طرابلس", "الشرق الأوسط", "شمال أفريقيا",
+              "جنوب لبنان", "غرب ليبيا", "الإمارات"):
+        assert p in loc, p
+    assert loc["أبو ظبي"].canonical == "أبوظبي" and loc["ليبيا"].type == "country"
+    assert loc["طرابلس"].get("country") == "ليبيا"
+    org = _phrases("organizations")
+    for p in ("الجيش الوطني الليبي", "مجلس النواب الليبي", "حكومة الوفاق الوطني",
+              "حكومة الوحدة الوطنية", "الجيش المصري", "مجلس الأمن", "الكونغرس", "الأمم المتحدة",
+              "جامعة الدول العربية", "الاتحاد الأفريقي", "حلف شمال الأطلسي", "الناتو",
+              "الدولة الإسلامية", "ولاية سيناء", "داعش", "القاعدة"):
+        assert p in org, p
+    assert org["داعش"].canonical == "الدولة الإسلامية" and org["داعش"].type == "militant"
+    given = _phrases("given_names")
+    for p in ("محمود", "خليفة", "فايز", "أحمد", "خالد", "عبدالرازق", "عبدالحميد", "معمر",
+              "عبد الله", "عبدالله", "دونالد", "فلاديمير", "إيمانويل", "أنغيلا", "بوريس"):
+        assert p in given, p
+    assert given["عبدالله"].canonical == "عبد الله"
+    fam = _phrases("family_names")
+    for p in ("حفتر", "السراج", "الدبيبة", "القذافي", "الناظوري", "حجازي", "السيسي", "الأسد"):
+        assert p in fam, p
+    titles = _phrases("titles")
+    ranks = {p: int(titles[p].get("rank")) for p in ("مشير", "فريق أول", "فريق", "لواء", "عميد",
+                                                     "عقيد", "مقدم", "رائد", "نقيب", "ملازم أول",
+                                                     "ملازم")}
+    assert list(ranks.values()) == sorted(ranks.values())
+    assert titles["فريق طيار"].get("branch") == "air" and titles["لواء بحري"].get("branch") == "naval"
+    roles = _phrases("roles")
+    for p in ("رئيس", "وزير", "قائد", "رئيس أركان", "رئيس هيئة الأركان", "القائد العام",
+              "ولي العهد", "رئيس الوزراء", "وزير الخارجية", "متحدث باسم"):
+        assert p in roles, p
+    nat = _phrases("nationalities")
+    for p, form in (("مصري", "m"), ("مصرية", "f"), ("مصريون", "pl"), ("مصريين", "pl"),
+                    ("ليبي", "m"), ("ليبيين", "pl"), ("إماراتي", "m")):
+        assert nat[p].get("form") == form and nat[p].get("country"), p
+
+
+def test_shipped_gazetteers_match_real_text(shipped):
+    an, g = shipped
+    text = ("زار رئيس هيئة الأركان المصرية الفريق محمود حجازي شرق ليبيا وأجرى محادثات مع القائد "
+            "العام للجيش الوطني الليبي المشير خليفة حفتر في أبوظبي. وقال رئيس حكومة الوفاق "
+            "الوطني فايز السراج إن مجلس النواب الليبي وعبدالحميد الدبيبة على خلاف.")
+    doc = an.analyze(text)
+
+    def got(name):
+        return [(doc.span(m.tok_start, m.tok_end).text, g[name].entry(m.entry_index).canonical)
+                for m in g[name].find(doc)]
+
+    orgs = [c for _, c in got("organizations")]
+    assert orgs == ["الجيش الوطني الليبي", "حكومة الوفاق الوطني", "مجلس النواب الليبي"]
+    locs = [c for _, c in got("locations")]
+    assert locs == ["شرق ليبيا", "أبوظبي"]
+    roles = [c for _, c in got("roles")]
+    assert roles[:2] == ["رئيس هيئة الأركان", "القائد العام"] and "رئيس حكومة" in roles
+    titles = [c for _, c in got("titles")]
+    assert [c for c in titles if c != "رئيس"] == ["فريق", "مشير"]  # رئيس: the pre-name sense
+    given = [c for _, c in got("given_names")]
+    assert given == ["محمود", "خليفة", "فايز", "عبد الحميد"]  # not the preposition على
+    fam = [c for _, c in got("family_names") if c != "الليبي"]  # الليبي: a nisba surname too
+    assert fam == ["حجازي", "حفتر", "السراج", "الدبيبة"]
+    nat = [c for _, c in got("nationalities")]
+    assert nat == ["مصري", "ليبي", "ليبي"]  # المصرية, الليبي (of the army), الليبي (of the parliament)
+
+
+def test_real_analyzer_clitics_on_first_word_only(shipped):
+    an, g = shipped
+    org = g["organizations"]
+    for text in ("للجيش الوطني الليبي", "والجيش الوطني الليبي", "بالجيش الوطني الليبي"):
+        (m,) = org.find(an.analyze(text))
+        assert org.entry(m.entry_index).canonical == "الجيش الوطني الليبي", text
+        assert (m.tok_start, m.tok_end) == (0, 3)
+    ms = org.find(an.analyze("الجيش والوطني الليبي"))
+    assert [org.entry(m.entry_index).phrase for m in ms] == ["الجيش"]
+    roles = g["roles"]
+    (m,) = roles.find(an.analyze("والقائد العام"))
+    assert roles.entry(m.entry_index).phrase == "القائد العام"
+    assert "مشير" in g["titles"].values() and "مصري" in g["nationalities"].values()
+    t = an.analyze("والمشير").tokens[0]
+    assert t.stem in g["titles"].values()
+
+
+def test_real_analyzer_cache_round_trip(tmp_path, _private_cache):
+    an = _real_analyzer()
+    if an is None:
+        pytest.skip("dsl.morph is not available")
+    p = GAZ / "locations.txt"
+    g1 = Gazetteer.load(p, analyzer=an)
+    g2 = Gazetteer.load(p, analyzer=an)
+    assert not g1.from_cache and g2.from_cache
+    doc = an.analyze("وصل إلى شرق ليبيا ثم إلى القاهرة وأبو ظبي")
+    assert g1.find(doc) == g2.find(doc) and len(g1.find(doc)) == 3
+    # other known words: another fingerprint, another cache entry
+    assert not Gazetteer.load(p, analyzer=an.with_known_words(["حفتر"])).from_cache
