@@ -210,17 +210,35 @@ def load_lexicon(options: NormalizeOptions = DEFAULT) -> Lexicon:
 
 # ---------------------------------------------------------------- the analyzer
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """Everything a word surface contributes to its Token (cached per distinct surface)."""
+#: What a word surface contributes to its Token, cached per distinct surface:
+#: (rel_start, rel_end, core, word, norm, stem, pre, suf, definite, shape, analyses).
+_Entry = tuple
 
-    shape: str
-    word: str
-    analyses: tuple[Analysis, ...]
-    rel_start: int
-    rel_end: int
-    core: str
-    norm: str
+_TOKEN_FIELDS = ("i", "start", "end", "word_start", "word_end", "text", "word", "norm", "stem",
+                 "pre", "suf", "definite", "shape", "sent", "sent_start", "sent_end",
+                 "analyses", "extra")
+
+
+def _token_maker() -> Any:
+    """A fast Token constructor: fills the slots directly (the dataclass __init__ of a frozen
+    slotted class costs ~18 object.__setattr__ calls). Falls back to Token(*args) if the
+    contract ever changes (other fields, a __post_init__)."""
+    from dataclasses import fields
+    names = tuple(f.name for f in fields(Token))
+    if names != _TOKEN_FIELDS or hasattr(Token, "__post_init__"):  # pragma: no cover
+        return lambda *args: Token(*args)
+    setters = tuple(getattr(Token, n).__set__ for n in names)
+    new = object.__new__
+
+    def make(*args: Any) -> Token:
+        t = new(Token)
+        for st, v in zip(setters, args):
+            st(t, v)
+        return t
+    return make
+
+
+_make_token = _token_maker()
 
 
 class Analyzer:
@@ -269,7 +287,7 @@ class Analyzer:
         self._alef_on = opts.alef
         self._no_alef = opts.replace(alef=False)
         self._word_cache: dict[Any, tuple[Analysis, ...]] = {}
-        self._surface_cache: dict[tuple[str, str], _Entry] = {}
+        self._surface_cache: dict[str, _Entry] = {}
         self._lock = threading.Lock()
 
     # -- pickling: ship options and the caller's words; lexicons reload from package data
@@ -557,10 +575,7 @@ class Analyzer:
         return nz.original_span(cs, ce)
 
     def _entry(self, surface: str, kind: str) -> _Entry:
-        key = (kind, surface)
-        e = self._surface_cache.get(key)
-        if e is not None:
-            return e
+        """Compute (and cache) what the token `surface` of this kind contributes to its Token."""
         n = normalize_word(surface, self.options)
         if kind == "word":
             shape = shape_of(surface)
@@ -579,10 +594,11 @@ class Analyzer:
             rs, re_ = self._core_rel(surface, n, len(a.pre), len(n) - len(a.suf))
             word = n
             norm = a.norm
-        e = _Entry(shape, word, analyses, rs, re_, surface[rs:re_], norm)
-        if len(self._surface_cache) >= self.cache_size:
-            self._surface_cache.clear()
-        self._surface_cache[key] = e
+        e = (rs, re_, surface[rs:re_], word, norm, a.stem, a.pre, a.suf, a.definite, shape, analyses)
+        cache = self._surface_cache
+        if len(cache) >= self.cache_size:
+            cache.clear()
+        cache[surface if kind == "word" else kind + "\x00" + surface] = e
         return e
 
     # -- documents
@@ -595,16 +611,21 @@ class Analyzer:
         sents = _split_spans(text, [(s, e) for s, e, _ in raw])
         tokens: list[Token] = []
         append = tokens.append
+        get = self._surface_cache.get
         entry = self._entry
+        make = _make_token
+        empty = _EMPTY
         for si, (a, b) in enumerate(sents):
             last = b - 1
             for k in range(a, b):
                 s, e, kind = raw[k]
-                en = entry(text[s:e], kind)
-                a0 = en.analyses[0]
-                append(Token(k, s + en.rel_start, s + en.rel_end, s, e, en.core, en.word, en.norm,
-                             a0.stem, a0.pre, a0.suf, a0.definite, en.shape, si, k == a, k == last,
-                             en.analyses, _EMPTY))
+                sf = text[s:e]
+                en = get(sf if kind == "word" else kind + "\x00" + sf)
+                if en is None:
+                    en = entry(sf, kind)
+                rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = en
+                append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
+                            si, k == a, k == last, ans, empty))
         return Document(text, tuple(tokens), tuple(sents), id)
 
 

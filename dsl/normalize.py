@@ -214,8 +214,8 @@ class Normalized:
         """The normalized span of the characters whose original span starts inside `[os, oe)`."""
         if not 0 <= os <= oe <= len(self.original):
             raise IndexError(f"original span ({os}, {oe}) out of range 0..{len(self.original)}")
-        return (bisect_left(self.starts, os), bisect_left(self.starts, oe) if oe > os
-                else bisect_left(self.starts, os))
+        ns = bisect_left(self.starts, os)
+        return (ns, max(ns, bisect_left(self.starts, oe)))
 
     def char_span(self, i: int) -> tuple[int, int]:
         """The original span normalized character `i` came from."""

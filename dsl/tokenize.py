@@ -29,6 +29,7 @@ never do.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from bisect import bisect_right
 from dataclasses import dataclass
 
 import regex
@@ -49,17 +50,21 @@ _JOINERS = "\u200c\u200d\u2060\u00ad"
 _SEPS = ".,\u066b\u066c"
 _WORD = (
     r"(?!\u0640)[\p{L}\p{N}]"
-    r"(?:[\p{L}\p{M}\p{N}]"
-    r"|[" + _JOINERS + r"](?=[\p{L}\p{M}\p{N}])"
-    r"|(?<=\p{Nd})[" + _SEPS + r"](?=\p{Nd}))*"
+    r"(?:[\p{L}\p{M}\p{N}]++"
+    r"|[" + _JOINERS + r"]++(?=[\p{L}\p{M}\p{N}])"
+    r"|(?<=\p{Nd})[" + _SEPS + r"](?=\p{Nd}))*+"
 )
+_ARABIC_START = r"(?=[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFC])"
+#: One alternative per token kind; what no alternative matches is a gap (whitespace, format
+#: and control characters, combining marks that follow no word). Arabic-initial words are
+#: tried first: they are most tokens and can be neither URLs nor e-mail addresses.
 _MASTER = regex.compile(
-    r"(?P<url>" + _URL + r")"
+    r"(?P<aword>" + _ARABIC_START + _WORD + r")"
+    r"|(?P<url>" + _URL + r")"
     r"|(?P<email>" + _EMAIL + r")"
     r"|(?P<word>" + _WORD + r")"
-    r"|(?P<gap>[\s\p{Cf}\p{Cc}\p{Z}]+|\p{M}+)"
-    r"|(?P<punct>(?P<pc>\p{P})(?P=pc)*\p{M}*)"
-    r"|(?P<symbol>.\p{M}*)",
+    r"|(?P<punct>(?P<pc>\p{P})(?P=pc)*+\p{M}*+)"
+    r"|(?P<symbol>[^\s\p{Cf}\p{Cc}\p{Z}\p{M}]\p{M}*+)",
     regex.DOTALL | regex.V0,
 )
 _DIGIT_WORD = regex.compile(r"[\p{N}" + _SEPS + r"\p{M}" + _JOINERS + r"]+")
@@ -71,6 +76,8 @@ _LATIN_WORD = regex.compile(r"(?:\p{Script=Latin}|\p{Mn}|[" + _JOINERS + r"])+")
 LINE_BREAKS = frozenset("\n\r\u2028\u2029\x0b\x0c\x85")
 _LINE_BREAK_RE = regex.compile(r"[\n\r\u2028\u2029\x0b\x0c\x85]")
 _TERMINAL = frozenset(".!?؟…\u203c\u2047\u2048\u2049\u06d4")
+_TERMINAL_RE = regex.compile("[" + regex.escape("".join(sorted(_TERMINAL)), special_only=False) + "]")
+_MARK_CHARS = "".join(chr(c) for c in range(0x0300, 0x0370)) + "".join(chr(c) for c in range(0x064B, 0x0660))
 _CLOSERS = frozenset("»”’\"')]}›〉》」』\u201d")
 
 
@@ -94,14 +101,8 @@ def shape_of(s: str) -> str:
     if _LATIN_WORD.fullmatch(s):
         return "latin"
     m = _MASTER.match(s)
-    if m is not None and m.end() == len(s):
-        kind = m.lastgroup
-        if kind in ("url", "email"):
-            return kind
-        if kind == "punct":
-            return "punct"
-        if kind in ("symbol", "gap"):
-            return "symbol"
+    if m is not None and m.end() == len(s) and m.lastgroup in ("url", "email", "punct", "symbol"):
+        return m.lastgroup  # type: ignore[return-value]
     if regex.search(r"[\p{L}\p{N}]", s):
         return "mixed"
     if regex.fullmatch(r"[\p{P}\p{M}]+", s):
@@ -115,11 +116,8 @@ def scan(text: str) -> list[tuple[int, int, str]]:
     append = out.append
     for m in _MASTER.finditer(text):
         kind = m.lastgroup
-        if kind == "gap":
-            continue
-        if kind == "pc":  # pragma: no cover - lastgroup is the outer group
-            kind = "punct"
-        append((m.start(), m.end(), kind))
+        s, e = m.span()
+        append((s, e, "word" if kind == "aword" else kind))  # type: ignore[arg-type]
     return out
 
 
@@ -133,7 +131,9 @@ def tokenize(text: str) -> list[RawToken]:
 
 
 def _is_terminal(tok_text: str) -> bool:
-    return bool(tok_text) and all(c in _TERMINAL for c in tok_text.rstrip("\u0300\u0301"))
+    """A token made only of sentence-final marks (`.`, `؟`, `...`, `…`), maybe with combining marks."""
+    core = tok_text.rstrip(_MARK_CHARS) if tok_text else tok_text
+    return bool(core) and all(c in _TERMINAL for c in core)
 
 
 def split_sentences(text: str, tokens: Sequence[tuple[int, int] | RawToken | object]) -> list[tuple[int, int]]:
@@ -151,31 +151,44 @@ def split_sentences(text: str, tokens: Sequence[tuple[int, int] | RawToken | obj
 
 
 def _split_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence ranges from token spans: only line breaks and terminal marks are visited."""
     n = len(spans)
+    if n == 0:
+        return []
+    breaks: set[int] = set()      # k: a sentence ends after token k
+    starts: list[int] | None = None
+    for m in _LINE_BREAK_RE.finditer(text):
+        if starts is None:
+            starts = [sp[0] for sp in spans]
+        p = m.start()
+        k = bisect_right(starts, p) - 1
+        if 0 <= k < n - 1 and spans[k][1] <= p:
+            breaks.add(k)
+    last_k = -1
+    for m in _TERMINAL_RE.finditer(text):
+        if starts is None:
+            starts = [sp[0] for sp in spans]
+        p = m.start()
+        k = bisect_right(starts, p) - 1
+        if k < 0 or k == last_k or not (spans[k][0] <= p < spans[k][1]):
+            continue
+        last_k = k
+        s, e = spans[k]
+        if not _is_terminal(text[s:e]) or _is_initial_dot(text, spans, k):
+            continue
+        j = k
+        while j + 1 < n and spans[j + 1][0] == spans[j][1] and (
+                _is_terminal(text[spans[j + 1][0]:spans[j + 1][1]])
+                or _is_closer(text[spans[j + 1][0]:spans[j + 1][1]])):
+            j += 1
+        if j < n - 1:
+            breaks.add(j)
     sents: list[tuple[int, int]] = []
     first = 0
-    k = 0
-    while k < n:
-        s, e = spans[k]
-        brk = False
-        nxt = k + 1
-        if _is_terminal(text[s:e]) and not _is_initial_dot(text, spans, k):
-            # absorb adjacent terminal punctuation and closing quotes/brackets
-            while nxt < n and spans[nxt][0] == spans[nxt - 1][1] and (
-                    _is_terminal(text[spans[nxt][0]:spans[nxt][1]])
-                    or _is_closer(text[spans[nxt][0]:spans[nxt][1]])):
-                nxt += 1
-            brk = True
-        if not brk and nxt < n:
-            gap = text[spans[nxt - 1][1]:spans[nxt][0]]
-            if gap and _LINE_BREAK_RE.search(gap):
-                brk = True
-        elif brk and nxt < n:
-            pass
-        if brk or nxt >= n:
-            sents.append((first, nxt))
-            first = nxt
-        k = nxt
+    for k in sorted(breaks):
+        sents.append((first, k + 1))
+        first = k + 1
+    sents.append((first, n))
     return sents
 
 

@@ -259,6 +259,15 @@ def test_empty_and_odd_input():
 
 # ---------------------------------------------------------------- analyzer object
 
+def test_fast_token_constructor_builds_equal_tokens():
+    from dsl.document import Token
+    from dsl.morph import _make_token
+    args = (3, 1, 4, 0, 4, "قال", "وقال", "قال", "قال", "و", "", False, "arabic", 0, True, False,
+            (Analysis("و", False, "قال", ""),), {})
+    assert _make_token(*args) == Token(*args)
+    assert hash(_make_token(*args)) == hash(Token(*args))
+
+
 def test_cache_and_determinism():
     a1 = AN.analyze_word("والمشير")
     assert AN.analyze_word("والمشير") is a1
