@@ -425,7 +425,7 @@ class Analyzer:
             if not pre and first in "وفبلك" and mask & 2:
                 c += 0.5       # the original writes a hamza right after: وأكد, لإحكام
             if not prep and _FUT_LOOK.match(s):
-                c += 0.3       # a future س left inside (فسيكون)
+                c += 0.6       # a future س left inside (فسيكون)
         if not after_article:
             for enc in _ENC_3RD:
                 if s.endswith(enc) and n - len(enc) >= 3:
@@ -530,8 +530,8 @@ class Analyzer:
             if known is not None and n < 2:
                 return None
         if kind in ("art", "fused"):
-            if n < 2 or stem in lex.function:
-                return None
+            if n < 2 or (stem in lex.function and stem not in lex.after_prep):
+                return None     # particles never take the article; noun-like ones do (الجانب، الكل)
         elif kind == "elided":
             if n < 3 or stem[0] != "ل" or known is None:
                 return None     # ل + اللواء → للواء: only for stems the lexicons know
