@@ -12,55 +12,82 @@ Clitic grammar
 --------------
     [conj و|ف] [prep ب|ل|ك  or  fut س] [article ال] STEM [enclitic]
 
-* The article follows nothing or a conjunction or ب/ك; after ل it fuses: ل + ال → لل
-  (`للفريق`: pre `ل`, core `لفريق`, norm `الفريق`, stem `فريق`). When the stem itself
-  begins with ل, one lam is dropped (`للواء` = ل + اللواء): that reading is offered too, as
-  is the indefinite ل + stem. After ل a stem starting with ال is an alef-initial word
-  (`لالتزام` = ل + التزام), never an article.
-* An article is not read where the original text writes أ/إ/آ (`ألوية`, `إلغاء`): those
-  are hamza-initial words. Words the lexicons list (`الذي`, `الله`, `الآن`, `إلى`, `ألمانيا`)
-  are never article + stem.
-* س (future) only before an imperfect prefix ي/ت/ن, never with the article or a preposition,
-  and not before a stem ending in ة, ات or اء (`سيارة`, `سنوات`, `سيناء`).
+* The article follows nothing, a conjunction or ب/ك; after ل it fuses: ل + ال → لل
+  (`للفريق`: pre `ل`, core `لفريق`, norm `الفريق`, stem `فريق`). When a *known* stem itself
+  begins with ل, one lam is dropped (`للواء` = ل + اللواء): that reading is kept next to the
+  indefinite ل + stem (ranked first). After ل, a stem starting with ال is an alef-initial
+  word (`لالتزام` = ل + التزام), never an article.
+* No article where the original text writes أ/إ/آ (`ألوية`, `إلغاء`): hamza-initial words.
+  Words the lexicons list (`الذي`, `الله`, `الآن`, `إلى`, `ألمانيا`) are never article +
+  stem, and particles never take the article (noun-like function words do: `الجانب`, `الكل`).
+* س (future) only before an imperfect prefix ي/ت/ن, never with an article or a preposition,
+  not before a stem ending in ة, ات or اء (`سيارة`, `سنوات`, `سيناء`); the stem needs 4
+  letters unless known (`سيتم`).
+* ب/ل/ك never precede a particle or pronoun; only the function words marked `+prep` in
+  `function_words.txt` may follow them (`بذلك`, `لهذا`, `بأن`, `لكل`). ل may precede an
+  imperfect verb (`ليكون`, `لتجد`).
 * Enclitics: ه ها هما هم هن (split from an unknown stem of ≥ 3 letters), ك كما كم كن and نا
-  (split only from a known stem). The enclitics ي/ني are **never** split: in news text a
-  final ي is nearly always a nisba adjective or a name (`حجازي`, `الليبي`, `بنغازي`), and
-  the pronoun ي almost only occurs on prepositions the lexicon lists whole (`لي`, `عني`).
-  An article and an enclitic never co-occur.
-* Before an enclitic ة is written ت: the stem gets ة back (`حكومته` → `حكومة`). A stem
-  ending in ات keeps it (plural: `قواته` → `قوات`); a short stem may be a verb in ت
-  (`نفذتها`), so both readings are kept there. ى written ا before an enclitic is restored
-  when the lexicon knows the word (`مستواه` → `مستوى`); `اء` written `ائ`/`اؤ` before an
-  enclitic is restored (`أعضائه` → `أعضاء`).
+  (split only from a known stem or a preposition). The enclitics ي/ني are **never** split:
+  in news text a final ي is nearly always a nisba adjective or a name (`حجازي`, `الليبي`,
+  `بنغازي`), and the pronoun ي mostly sits on prepositions the lexicon lists whole (`لي`,
+  `عني`). An article and an enclitic never co-occur.
+* Before an enclitic ة is written ت: the stem gets ة back (`حكومته` → `حكومة`; `حكومت` is
+  not offered). A stem ending in ات keeps it (plural: `قواته` → `قوات`) unless the lexicon
+  knows the ة form (`حياته` → `حياة`); a stem of ≤ 4 letters may be a verb in ت (`نفذتها`),
+  so both readings are kept there, the verb first when the lexicon knows the verb. ى written
+  ا before an enclitic is restored when the lexicon knows the word (`مستواه` → `مستوى`);
+  ء written ئ/ؤ after ا is restored (`أعضائها` → `أعضاء`).
 * Minimum stem lengths: 2 after the article; 3 for an unknown stem after a proclitic or
   before an enclitic; 2 for a known stem; 1 for a preposition carrying a pronoun (`له`,
   `بها`: stem `ل`/`ب`, suf `ها`).
 * Compound names `عبدال…` (`عبدالرازق`, `عبدالحميد`) stay one stem.
+* Clitics glued to digits or Latin letters are split too (`و2011`, `بـ15`, `الـCIA`); the
+  token's shape is then the core's shape (digit, latin, ...).
 
 Ranking and ambiguity
 ---------------------
-A word the lexicons (function words, known words) or the caller's `known_words` list is
-taken whole, with one analysis — except the few words `readings.txt` lists with their
-readings (`والي` = و + إلى or والي "governor", `فهم`, `وهم`, `ولي`, `فقد`, ...).
+A word the lexicons (`function_words.txt`, `known_words.txt`) or the caller's `known_words`
+list is taken whole, with exactly one analysis; a caller's word with the article
+(`القاهرة`) is read as article + stem. The few words of `readings.txt` get the readings
+listed there (`والي` = و + إلى, then والي "governor"; `فهم`, `وهم`, `ولي`, `فقد`, `لما`).
 
-Every other word gets all grammatical segmentations, each with a cost: every clitic costs a
-little (و 0.1, ب/ل 0.2, ف 0.35, ك/س 0.35–0.5, article 0.05, enclitic 0.2+), a stem the
-lexicons know costs 0 (0.25 when only an inflection of a known word: `+ة`, `+ات`, `+ين`,
-`+ي`, `+ت`, ...), an unknown stem costs 1 plus penalties when it still *looks* segmentable
-(it begins with و/ب/ل, contains an article, ends in a pronoun). The cheapest reading comes
-first; readings within 0.5 of it are kept as alternatives (at most 3), so that a rule can
-still match a word the segmenter was unsure about (`وحفتر` with no gazetteer: و + حفتر
-first, the whole word second). Unambiguous words have exactly one analysis. `ف`, `ك` and
-`س` are costlier than `و`: words beginning with those letters are more often whole
-(`فريق`, `كبير`, `سياسة`), and the lexicon lists the frequent ones anyway.
+Every other word gets all grammatical segmentations, each with a cost. Each clitic costs a
+little (و 0.1, ب/ل 0.2, ف 0.35, س 0.35, ك 0.5, article 0.05, ه-group enclitic 0.2, نا 0.4,
+ك-group 0.5). A stem the lexicons list costs 0; an inflection of a listed word (`+ة`, `+ات`,
+`+ين`, `+ون`, `+ي`, `+ية`, `+ت`, `+وا`, `+ا`, ...) 0.25; an unknown stem 1 plus penalties
+when it still *looks* segmentable in its place: an article inside (+1), a leading و (+0.35)
+or ب/ل (+0.35) that could have been a proclitic, a trailing ها/هم/هما/هن (+0.8) or ه
+(+0.35), a future س (+0.6), و/ف + imperfect verb (+0.4), a hamza-alef written right after a
+clitic letter (`وأكد`, +0.5). The cheapest reading comes first; readings costing less than
+best + 0.5 are kept as alternatives (at most 3), so a rule can still match a word the
+segmenter was unsure about (`وحفتر` without a gazetteer: و + حفتر first, the whole word
+second; `اصدره`: اصدر + ه, then whole). Costs favour و over ف/ك/س because words that begin
+with ف/ك/س are more often whole (`فريق`, `كبير`, `سياسة`); the frequent ones are listed.
+
+Why not guess harder: a wrong single guess loses a match for good, while an extra analysis
+only costs the matcher one more attribute test (`Token.analyses`; the compiler tries every
+analysis for analysis-level attributes). Why not keep everything: a word like `والمشير` has
+no plausible second reading, and noise alternatives would make `stem=` tests match bogus
+stems; a reading more than 0.5 worse than the best is dropped.
 
 Bring your own analyzer
 -----------------------
-`tokens_from_dicts(items, text=None)` builds a `Document` from another analyzer's tokens
-(CAMeL Tools, Farasa, Stanza): each item is a mapping with `text` and optional `start`/`end`,
-`norm`, `stem`, `pre`, `suf`, `def`, `shape`, `sent`, ... Without offsets and without `text`
-the document text is the tokens' `text` joined by single spaces and offsets point into it;
-with `text` but no offsets, each token is searched in `text` after the previous one.
+`tokens_from_dicts(items, text=None)` (also `Document.from_tokens`) builds a `Document` from
+another analyzer's tokens (CAMeL Tools, Farasa, Stanza): each item is a mapping with `text`
+and optional `start`/`end` (core offsets), `word_start`/`word_end`, `norm`, `stem`, `pre`,
+`suf`, `def`, `shape`, `sent`, `word`; any other key goes to `Token.extra` as a string
+(`pos`, `lemma`, ...). Offsets are all-or-none. Without offsets and without `text`, the
+document text is the tokens' `text` joined by single spaces and offsets point into it; with
+`text` but no offsets, each token is searched in `text` after the previous one. Missing
+`norm`/`stem` are computed from `text` with the normalizer (given values are normalized too,
+so rule literals compare equal). Without `sent`, sentences are split as for our own tokens.
+
+Speed
+-----
+Work is cached per distinct word surface and per distinct normalized word (most tokens
+repeat), in plain dicts bounded by `cache_size` (cleared when full). An `Analyzer` is
+thread-safe for concurrent `analyze` calls and pickles to its options and the caller's
+words only (lexicons reload from the package data).
 """
 from __future__ import annotations
 
