@@ -103,7 +103,7 @@ __all__ = [
 ]
 
 #: Bumped whenever the compiled (pickled) form or the keying changes.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 _SEP = "\x01"      # joins token keys into a path key
 _CLITIC = "\x00"   # separates pre / norm / suf inside a token key carrying clitics
@@ -194,14 +194,17 @@ def _decode(data: bytes, file: str | None) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource:
+def parse_entries(data: bytes | str, file: str | None = None, *,
+                  digest: str | None = None) -> GazetteerSource:
     """Parse gazetteer text (bytes are decoded as UTF-8). `file` names it in errors."""
     raw = data if isinstance(data, bytes) else data.encode("utf-8")
-    digest = hashlib.sha256(raw).hexdigest()
+    if digest is None:
+        digest = hashlib.sha256(raw).hexdigest()
     text = _decode(raw, file) if isinstance(data, bytes) else data.lstrip("\ufeff")
     entries: list[Entry] = []
     attr_pool: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}
     intern = sys.intern
+    valid_keys: set[str] = set()
     defaults: dict[str, str] = {}
     for lineno, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
@@ -221,37 +224,50 @@ def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource
             col = fields[0].index("=") + 1
             raise _err(f"phrase {phrase!r} contains '='", file, lineno, col, line,
                        "separate fields with a TAB, not spaces")
-        col = len(fields[0]) + 2
         attrs: dict[str, str] = {}
-        for f in fields[1:]:
-            fcol = col + (len(f) - len(f.lstrip()))
-            col += len(f) + 1
-            f = f.strip()
-            if not f:
-                continue
-            key, eq, value = f.partition("=")
-            key, value = key.strip(), value.strip()
-            if not eq:
-                raise _err(f"field {f!r} is not key=value", file, lineno, fcol, line,
-                           "fields after the phrase are key=value, e.g. type=country")
-            if not _KEY_RE.match(key):
-                raise _err(f"bad attribute name {key!r}", file, lineno, fcol, line,
-                           "names are ASCII: letters, digits, _ - .")
-            if not value:
-                raise _err(f"attribute {key!r} has an empty value", file, lineno, fcol, line)
-            if key in attrs:
-                raise _err(f"attribute {key!r} given twice", file, lineno, fcol, line)
-            _check_value(key, value, file, lineno, fcol, line)
-            attrs[intern(key)] = value
+        if len(fields) > 1:
+            col = len(fields[0]) + 2
+            for f in fields[1:]:
+                fcol = col
+                col += len(f) + 1
+                key, eq, value = f.partition("=")
+                if key in valid_keys and value and value[0] != " " and value[-1] != " ":
+                    if key in attrs or key in _CHECKED:  # rare: let the slow path report
+                        key, eq, value = f.partition("=")
+                    else:
+                        attrs[key] = value
+                        continue
+                fcol += len(f) - len(f.lstrip())
+                f = f.strip()
+                if not f:
+                    continue
+                key, eq, value = f.partition("=")
+                key, value = key.strip(), value.strip()
+                if not eq:
+                    raise _err(f"field {f!r} is not key=value", file, lineno, fcol, line,
+                               "fields after the phrase are key=value, e.g. type=country")
+                if not _KEY_RE.match(key):
+                    raise _err(f"bad attribute name {key!r}", file, lineno, fcol, line,
+                               "names are ASCII: letters, digits, _ - .")
+                if not value:
+                    raise _err(f"attribute {key!r} has an empty value", file, lineno, fcol,
+                               line)
+                if key in attrs:
+                    raise _err(f"attribute {key!r} given twice", file, lineno, fcol, line)
+                _check_value(key, value, file, lineno, fcol, line)
+                key = intern(key)
+                if key not in _CHECKED:
+                    valid_keys.add(key)
+                attrs[key] = value
         if defaults:
             attrs = {**defaults, **attrs}
         canonical = attrs.pop("canonical", phrase)
         etype = attrs.pop("type", None)
         if attrs:
-            k = tuple(sorted(attrs.items()))
+            k = tuple(attrs.items())
             shared = attr_pool.get(k)
             if shared is None:
-                shared = attr_pool[k] = MappingProxyType(dict(k))
+                shared = attr_pool[k] = MappingProxyType(dict(sorted(k)))
         else:
             shared = _EMPTY
         entries.append(Entry(phrase, canonical, intern(etype) if etype else None, shared, lineno))
@@ -259,6 +275,7 @@ def parse_entries(data: bytes | str, file: str | None = None) -> GazetteerSource
 
 
 _DEFAULTS_RE = re.compile(r"\s*#\s*defaults:")
+_CHECKED = frozenset({"article", "spelling"})
 
 
 def _check_value(key: str, value: str, file: str | None, lineno: int, col: int, line: str) -> None:
@@ -285,15 +302,18 @@ def _parse_defaults(line: str, start: int, file: str | None, lineno: int) -> dic
     return out
 
 
+def _read_bytes(p: str) -> bytes:
+    try:
+        with open(p, "rb") as fh:
+            return fh.read()
+    except OSError as e:
+        raise GazetteerError(f"cannot read gazetteer {p}: {e.strerror or e}") from None
+
+
 def read_entries(path: str | os.PathLike[str]) -> GazetteerSource:
     """Read and parse a gazetteer file (pure parsing, no analysis)."""
     p = os.fspath(path)
-    try:
-        with open(p, "rb") as fh:
-            data = fh.read()
-    except OSError as e:
-        raise GazetteerError(f"cannot read gazetteer {p}: {e.strerror or e}") from None
-    return parse_entries(data, p)
+    return parse_entries(_read_bytes(p), p)
 
 
 # --------------------------------------------------------------------------- cache
@@ -398,9 +418,9 @@ class Gazetteer:
     told the entries' words), `src = read_entries(path)` then `Gazetteer.build(src, analyzer=...)`.
     """
 
-    __slots__ = ("name", "label", "path", "article_optional", "_paths", "_phrases",
-                 "_canon", "_types", "_attrs", "_attr_idx", "_lines", "_alts", "_values",
-                 "_words", "_strict", "from_cache")
+    __slots__ = ("name", "label", "path", "article_optional", "_paths", "_blob", "_offs",
+                 "_canon", "_types", "_type_idx", "_attrs", "_attr_idx", "_lines", "_alts",
+                 "_values", "_strict", "from_cache")
 
     def __init__(self) -> None:  # use load() / build()
         self.name: str | None = None
@@ -409,15 +429,16 @@ class Gazetteer:
         self.article_optional = False
         self.from_cache = False
         self._paths: dict[str, int] = {}
-        self._phrases: list[str] = []
-        self._canon: list[str | None] = []
-        self._types: list[str | None] = []
+        self._blob = ""                       # all phrases, each followed by "\n"
+        self._offs = array("I", [0])          # phrase i is _blob[_offs[i]:_offs[i+1]-1]
+        self._canon: dict[int, str] = {}      # only where canonical != phrase
+        self._types: list[str | None] = [None]
+        self._type_idx = array("I")
         self._attrs: list[Mapping[str, str]] = [_EMPTY]
         self._attr_idx = array("I")
         self._lines = array("I")
         self._alts: dict[int, tuple[int, ...]] = {}
         self._values: frozenset[str] = frozenset()
-        self._words: frozenset[str] = frozenset()
         self._strict: dict[int, str] = {}
 
     # ---------------------------------------------------------------- construction
@@ -426,19 +447,36 @@ class Gazetteer:
     def load(cls, path: str | os.PathLike[str], *, name: str | None = None,
              label: str | None = None, analyzer: Any = None, cache: bool = True,
              article_optional: bool = False) -> "Gazetteer":
-        """Read, analyze and compile a gazetteer file (or take it from the cache)."""
+        """Read, analyze and compile a gazetteer file (or take it from the cache).
+
+        With a cache hit the file is read and hashed but not parsed.
+        """
         p = os.fspath(path)
         if name is None:
             name = Path(p).stem
-        src = read_entries(p)
-        return cls.build(src, analyzer=analyzer, name=name, label=label, cache=cache,
-                         article_optional=article_optional)
+        if analyzer is None:
+            from .morph import default_analyzer
+            analyzer = default_analyzer()
+        data = _read_bytes(p)
+        digest = hashlib.sha256(data).hexdigest()
+        cfile = cls._cache_for(digest, analyzer, article_optional) if cache else None
+        if cfile is not None:
+            g = cls._from_cache(cfile, digest)
+            if g is not None:
+                g.name, g.label, g.path = name, label, p
+                return g
+        src = parse_entries(data, p, digest=digest)
+        return cls._build(src, analyzer, name, label, cfile, article_optional)
 
     @classmethod
     def build(cls, entries: GazetteerSource | Iterable[Entry], *, analyzer: Any = None,
               name: str | None = None, label: str | None = None, cache: bool = True,
               article_optional: bool = False) -> "Gazetteer":
-        """Analyze entries with `analyzer` (default: `dsl.morph.default_analyzer()`) and compile."""
+        """Analyze entries with `analyzer` (default: `dsl.morph.default_analyzer()`) and compile.
+
+        A `GazetteerSource` (from `read_entries`) is cached on disk like `load`; plain
+        entries (no file digest) are not.
+        """
         if analyzer is None:
             from .morph import default_analyzer
             analyzer = default_analyzer()
@@ -450,13 +488,22 @@ class Gazetteer:
             name = Path(src.path).stem
         cfile = None
         if cache and src.digest:
-            fp = analyzer_fingerprint(analyzer)
-            if fp is not None:
-                cfile = _cache_file(src.digest, fp, article_optional)
+            cfile = cls._cache_for(src.digest, analyzer, article_optional)
+            if cfile is not None:
                 g = cls._from_cache(cfile, src.digest)
                 if g is not None:
                     g.name, g.label, g.path = name, label, src.path
                     return g
+        return cls._build(src, analyzer, name, label, cfile, article_optional)
+
+    @staticmethod
+    def _cache_for(digest: str, analyzer: Any, article_optional: bool) -> Path | None:
+        fp = analyzer_fingerprint(analyzer)
+        return None if fp is None else _cache_file(digest, fp, article_optional)
+
+    @classmethod
+    def _build(cls, src: GazetteerSource, analyzer: Any, name: str | None, label: str | None,
+               cfile: Path | None, article_optional: bool) -> "Gazetteer":
         g = cls()
         g.name, g.label, g.path, g.article_optional = name, label, src.path, article_optional
         g._compile(src, analyzer, article_optional)
@@ -470,12 +517,14 @@ class Gazetteer:
         paths: dict[str, int] = {}
         alts: dict[int, list[int]] = {}
         values: set[str] = set()
-        surface: set[str] = set()
         strict: dict[int, str] = {}
         attr_ids: dict[int, int] = {id(_EMPTY): 0}
         attrs_tab: list[Mapping[str, str]] = [_EMPTY]
-        phrases, canon, types = self._phrases, self._canon, self._types
-        attr_idx, lines = self._attr_idx, self._lines
+        phrases: list[str] = []
+        canon = self._canon
+        type_ids: dict[str | None, int] = {None: 0}
+        type_tab: list[str | None] = [None]
+        type_idx, attr_idx, lines = self._type_idx, self._attr_idx, self._lines
         intern = sys.intern
         for idx, e in enumerate(entries):
             toks: list[tuple[str, str, str, str, str, bool]] = []
@@ -486,8 +535,6 @@ class Gazetteer:
                            e.line, 1)
             keys = [_tok_key("", toks[0][1], toks[0][2])]
             keys.extend(_tok_key(t[0], t[1], t[2]) for t in toks[1:])
-            for t in toks:
-                surface.add(t[4])
             if len(toks) == 1:
                 values.add(toks[0][1])
                 values.add(toks[0][3])
@@ -509,8 +556,13 @@ class Gazetteer:
             if e.attrs.get("spelling") == "exact":
                 strict[idx] = _light(e.phrase).replace(" ", "")
             phrases.append(e.phrase)
-            canon.append(None if e.canonical == e.phrase else e.canonical)
-            types.append(intern(e.type) if e.type else None)
+            if e.canonical != e.phrase:
+                canon[idx] = e.canonical
+            ti = type_ids.get(e.type)
+            if ti is None:
+                ti = type_ids[e.type] = len(type_tab)
+                type_tab.append(intern(e.type) if e.type else None)
+            type_idx.append(ti)
             ai = attr_ids.get(id(e.attrs))
             if ai is None:
                 ai = attr_ids[id(e.attrs)] = len(attrs_tab)
@@ -521,13 +573,18 @@ class Gazetteer:
         self._alts = {k: tuple(v) for k, v in alts.items()}
         self._attrs = attrs_tab
         self._values = frozenset(values)
-        self._words = frozenset(surface)
         self._strict = strict
+        self._types = type_tab
+        self._blob = "".join(p + "\n" for p in phrases)
+        offs, o = self._offs, 0
+        for ph in phrases:
+            o += len(ph) + 1
+            offs.append(o)
 
     # ---------------------------------------------------------------- cache
 
-    _STATE = ("article_optional", "_paths", "_phrases", "_canon", "_types", "_attrs",
-              "_attr_idx", "_lines", "_alts", "_values", "_words", "_strict")
+    _STATE = ("article_optional", "_paths", "_blob", "_offs", "_canon", "_types", "_type_idx",
+              "_attrs", "_attr_idx", "_lines", "_alts", "_values", "_strict")
 
     def _to_cache(self, cfile: Path, digest: str) -> None:
         if not _safe_dir(cfile.parent, create=True):
@@ -575,16 +632,17 @@ class Gazetteer:
     # ---------------------------------------------------------------- entries
 
     def __len__(self) -> int:
-        return len(self._phrases)
+        return len(self._offs) - 1
 
     def __repr__(self) -> str:
         return f"<Gazetteer {self.name!r}: {len(self)} entries>"
 
     def entry(self, i: int) -> Entry:
         """Entry `i` (its line in the file is `entry(i).line`)."""
-        phrase = self._phrases[i]
-        c = self._canon[i]
-        return Entry(phrase, phrase if c is None else c, self._types[i],
+        if i < 0:
+            i += len(self)
+        phrase = self._blob[self._offs[i]:self._offs[i + 1] - 1]
+        return Entry(phrase, self._canon.get(i, phrase), self._types[self._type_idx[i]],
                      self._attrs[self._attr_idx[i]], self._lines[i])
 
     def entries(self) -> Iterator[Entry]:
@@ -599,9 +657,11 @@ class Gazetteer:
         """The set behind `[stem in NAME]`: `stem` and `norm` of every single-word entry."""
         return self._values
 
-    def surface_words(self) -> set[str]:
-        """The normalized whole words (`Token.word`) of all entries."""
-        return set(self._words)
+    def surface_words(self, normalize: Any = None) -> set[str]:
+        """The normalized words of all phrases (`dsl.normalize.normalize_word` by default)."""
+        if normalize is None:
+            from .normalize import normalize_word as normalize
+        return {n for w in set(self._blob.split()) if (n := normalize(w))}
 
     # ---------------------------------------------------------------- matching
 
