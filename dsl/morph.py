@@ -315,7 +315,9 @@ class Analyzer:
         self._no_alef = opts.replace(alef=False)
         self._word_cache: dict[Any, tuple[Analysis, ...]] = {}
         self._surface_cache: dict[str, _Entry] = {}
-        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Analyzer(options={self.options!r}, known_words=<{len(self._user_words)} words>)"
 
     # -- pickling: ship options and the caller's words; lexicons reload from package data
 
@@ -359,7 +361,7 @@ class Analyzer:
 
     def _hamza_mask(self, raw: str, n: str) -> int:
         """Bit p set when normalized position p (< 4) was written with a hamza/madda alef."""
-        if not self._alef_on or _HAMZA_RE.search(raw, 0, 8) is None:
+        if not self._alef_on or _HAMZA_RE.search(raw, 0, 16) is None:
             return 0
         light = normalize_word(raw, self._no_alef)
         if len(light) != len(n):  # pragma: no cover - both views differ only in alef letters
