@@ -150,12 +150,20 @@ def _type_name(n: YNode) -> str:
         type(v), type(v).__name__)
 
 
+def display_path(path: Path) -> str:
+    """A path as a person wants to read it in an error: relative to the working directory when inside it."""
+    try:
+        return os.path.relpath(path) if path.resolve().is_relative_to(Path.cwd().resolve()) else str(path)
+    except (OSError, ValueError):
+        return str(path)
+
+
 class _FileReader:
     """Validates one YAML pack file against the schema tables."""
 
     def __init__(self, path: Path, text: str, errors: _Errors, roots: Sequence[Path]) -> None:
         self.path = path
-        self.file = str(path)
+        self.file = display_path(path)
         self.text = text
         self.lines = text.splitlines()
         self.errors = errors
@@ -432,13 +440,13 @@ def read_pack_text(path: Path) -> str:
                             SourcePos(str(path), 1, 1))
         data = path.read_bytes()
     except OSError as e:
-        raise PackError(f"cannot read pack: {e.strerror}", SourcePos(str(path), 1, 1)) from None
+        raise PackError(f"cannot read pack: {e.strerror}", SourcePos(display_path(path), 1, 1)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
         col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise PackError(f"invalid UTF-8 at byte {e.start}", SourcePos(str(path), line, col)) from None
+        raise PackError(f"invalid UTF-8 at byte {e.start}", SourcePos(display_path(path), line, col)) from None
 
 
 def read_sources(paths: Sequence[Path | str] = (), *, text: str | None = None, text_name: str = "<pack>",
@@ -465,7 +473,7 @@ def read_sources(paths: Sequence[Path | str] = (), *, text: str | None = None, t
             return
         try:
             t = text_ if text_ is not None else read_pack_text(path)
-            root = read_yaml(t, str(path))
+            root = read_yaml(t, display_path(path))
         except PackError as e:
             errors.items.append(e)
             return

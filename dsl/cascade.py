@@ -1,0 +1,134 @@
+"""Running a compiled pack over one document: gazetteer mentions, then rule phases in order.
+
+Later phases see earlier mentions through `@Label`; a phase whose rules use their own label
+iterates to a fixed point (at most `MAX_FIXPOINT_ROUNDS` rounds). After each phase the overlap
+policy consolidates the mentions of the labels it produced. Everything here is per document
+and keeps no state between documents, so memory does not grow with the corpus.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .document import Document
+from .matcher import MatchContext, finditer
+from .mentions import Arg, Mention, Removal, resolve_overlaps
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .pack import CompiledRule, Pack
+
+MAX_FIXPOINT_ROUNDS = 8
+
+
+@dataclass
+class RunResult:
+    """Everything a run produced: kept mentions (all labels, internal ones too) and what overlap removed."""
+
+    doc: Document
+    mentions: list[Mention]
+    removals: list[Removal] = field(default_factory=list)
+
+    def output(self) -> list[Mention]:
+        """The mentions meant for output, in text order."""
+        return sorted((m for m in self.mentions if m.output), key=lambda m: (m.start, -m.end, m.label, m.rule))
+
+
+def _index(mentions: Mapping[str, list[Mention]]) -> dict[str, dict[int, list[Mention]]]:
+    idx: dict[str, dict[int, list[Mention]]] = {}
+    for label, ms in mentions.items():
+        by_start: dict[int, list[Mention]] = defaultdict(list)
+        for m in ms:
+            by_start[m.tok_start].append(m)
+        for lst in by_start.values():
+            lst.sort(key=lambda m: (-(m.tok_end - m.tok_start), -m.priority, m.rule))
+        idx[label] = dict(by_start)
+    return idx
+
+
+def _document_sets(pack: "Pack", mentions: Mapping[str, list[Mention]], doc: Document) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    for ds in pack.document_sets.values():
+        vals: set[str] = set()
+        for m in mentions.get(ds.label, ()):
+            if m.tok_end - m.tok_start < ds.min_tokens:
+                continue
+            toks = doc.tokens[m.tok_start:m.tok_end]
+            chosen = toks[-1:] if ds.token == "last" else toks[:1] if ds.token == "first" else toks
+            for t in chosen:
+                vals.add(getattr(t, ds.attr))
+        out[ds.name] = frozenset(vals)
+    return out
+
+
+def _mention_from_match(rule: "CompiledRule", match: Any, doc: Document) -> Mention | None:
+    """A mention from a match: its span is the whole match, or the rule's `span` capture."""
+    args: dict[str, Arg | tuple[Arg, ...]] = {}
+    start, end, tok_start, tok_end = match.start, match.end, match.tok_start, match.tok_end
+    if rule.span is not None:
+        caps = match.captures.get(rule.span)
+        if not caps:
+            return None  # the span capture sits in an optional part that did not match
+        c = caps[-1]
+        start, end, tok_start, tok_end = c.start, c.end, c.tok_start, c.tok_end
+    for name, caps in match.captures.items():
+        if name == rule.span:
+            continue
+        built = []
+        for c in caps:
+            ref = c.mention_ref
+            built.append(Arg(c.start, c.end, doc.text[c.start:c.end], c.tok_start, c.tok_end,
+                             label=getattr(ref, "label", None) if ref is not None else None,
+                             mention=ref if isinstance(ref, Mention) else None))
+        if not built:
+            continue
+        repeated = any(getattr(c, "repeated", False) for c in caps)
+        args[name] = tuple(built) if repeated else built[-1]
+    return Mention(label=rule.label, rule=rule.name, start=start, end=end, text=doc.text[start:end],
+                   tok_start=tok_start, tok_end=tok_end, args=args, priority=rule.priority, doc=doc.id,
+                   tokens=tuple(doc.tokens[tok_start:tok_end]), output=rule.output)
+
+
+def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None) -> RunResult:
+    """Run every enabled rule of `pack` over `doc` (or only the rules named in `only_rules`)."""
+    mentions: dict[str, list[Mention]] = defaultdict(list)
+    removals: list[Removal] = []
+
+    for g in pack.gazetteer_labels():
+        for m in g.mentions(doc):
+            mentions[m.label].append(m)
+    for label in list(mentions):
+        kept, rem = resolve_overlaps(mentions[label], pack.policy(label))
+        mentions[label] = kept
+        removals.extend(rem)
+
+    allowed = None if only_rules is None else set(only_rules)
+    for phase in pack.phases:
+        rules = [r for r in phase.rules if allowed is None or r.name in allowed]
+        if not rules:
+            continue
+        produced = {r.label for r in rules}
+        seen: set[tuple[Any, ...]] = {m.key() for lab in produced for m in mentions.get(lab, ())}
+        rounds = MAX_FIXPOINT_ROUNDS if phase.recursive else 1
+        for _ in range(rounds):
+            ctx = MatchContext(doc=doc, mentions=_index(mentions), sets=_document_sets(pack, mentions, doc))
+            new: list[Mention] = []
+            for rule in rules:
+                for match in finditer(rule.program, ctx, mode=rule.mode, cross_sentence=rule.cross_sentence):
+                    m = _mention_from_match(rule, match, doc)
+                    if m is not None and m.key() not in seen:
+                        seen.add(m.key())
+                        new.append(m)
+            for m in new:
+                mentions[m.label].append(m)
+            if not new:
+                break
+        for label in produced:
+            kept, rem = resolve_overlaps(mentions.get(label, []), pack.policy(label))
+            mentions[label] = kept
+            removals.extend(rem)
+
+    flat = [m for ms in mentions.values() for m in ms]
+    flat.sort(key=lambda m: (m.start, -m.end, m.label, m.rule))
+    return RunResult(doc, flat, removals)
