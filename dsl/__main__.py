@@ -1,0 +1,6 @@
+"""`python -m dsl` is the `arabic-ie` command."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
