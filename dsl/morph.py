@@ -742,6 +742,7 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
         rows.append(it)
     if text is not None and not isinstance(text, str):
         raise InputError(f"{id + ': ' if id else ''}text must be a str, not {type(text).__name__}")
+    synthesized = False
     has_off = ["start" in r or "end" in r for r in rows]
     if any(has_off) and not all(has_off):
         bad = has_off.index(not has_off[0]) if has_off[0] else has_off.index(True)
@@ -766,6 +767,7 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
             prev_end = we
             spans.append((s, e, ws, we))
         if text is None:
+            synthesized = True   # clitic characters outside the cores are unknown: spaces
             buf = [" "] * (spans[-1][3] if spans else 0)
             for idx, (s, e, _, _) in enumerate(spans):
                 t = rows[idx]["text"]
@@ -845,7 +847,8 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
         if "word" in r:
             word = _nv(_as_str(r["word"], "word", idx, id), opts)
         else:
-            word = normalize_word(text[ws:we], opts) or text[ws:we]
+            surface = core if synthesized else text[ws:we]
+            word = normalize_word(surface, opts) or surface
         shape = _as_str(r.get("shape", ""), "shape", idx, id) or _raw_shape(core)
         extra = {}
         for k, v in r.items():

@@ -348,6 +348,8 @@ def test_byo_with_text_and_offsets():
     assert [(t.start, t.sent) for t in doc.tokens] == [(2, 0), (7, 1)]
     doc = tokens_from_dicts([{"text": "ab", "start": 2, "end": 4}])
     assert doc.text == "  ab"
+    doc = tokens_from_dicts([{"text": "قال", "start": 1, "end": 4, "word_start": 0, "pre": "و"}])
+    assert doc.text == " قال" and doc.tokens[0].word == "قال"
 
 
 @pytest.mark.parametrize("items,text,msg", [
