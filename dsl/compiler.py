@@ -493,7 +493,8 @@ class _Resolver:
             return self.literal(n)
         if isinstance(n, S.Mention):
             if n.label not in self.env.labels:
-                raise error_node(n.loc, f"unknown label '@{n.label}'", _did_you_mean(n.label, self.env.labels))
+                hint = _did_you_mean(n.label, self.env.labels) if self.env.labels else "no label is defined here"
+                raise error_node(n.loc, f"unknown label '@{n.label}'", hint)
             self.labels.add(n.label)
             return S.Mention(n.label, self.expr(n.expr, True) if n.expr is not None else None, n.loc)
         if isinstance(n, S.MacroRef):

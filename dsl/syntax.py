@@ -253,7 +253,7 @@ def expr_nodes(expr: Expr | None):
 # ---------------------------------------------------------------- back to text
 
 def _quote(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 
 def format_value(v: Value) -> str:

@@ -26,7 +26,8 @@ from dsl.matcher import MatchContext, MentionRef, finditer, index_mentions
 from reference_matcher import as_tuples, letters_document, reference_finditer
 
 # PATTERN_EXAMPLES=5000 for a long soak; the default keeps the suite fast.
-SETTINGS = settings(max_examples=int(os.environ.get("PATTERN_EXAMPLES", "250")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=int(os.environ.get("PATTERN_EXAMPLES", "150")), deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 # ---------------------------------------------------------------- shared AST strategies
 

@@ -13,7 +13,7 @@ from dsl.errors import PatternError
 from dsl.parser import parse_pattern
 from test_pattern_differential import ATTR_ANY, LETTER_ANY
 
-N = int(os.environ.get("PATTERN_EXAMPLES", "300"))
+N = int(os.environ.get("PATTERN_EXAMPLES", "200"))
 
 
 def stem(v):
