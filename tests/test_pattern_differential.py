@@ -15,7 +15,7 @@ import dataclasses
 import os
 
 import regex
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsl import syntax as S

@@ -301,3 +301,21 @@ def test_mode_all_reports_overlapping_matches():
     assert texts("[]{2}", t) == ["أ ب"]
     assert texts("[]{2}", t, mode="all") == ["أ ب", "ب ج"]
     assert texts("[]+", t, mode="all") == ["أ ب ج", "ب ج", "ج"]
+
+
+# ---------------------------------------------------------------- with the real text layer
+
+def test_with_the_built_in_analyzer():
+    """The default CompileEnv analyzes literals with dsl.morph, like documents."""
+    from dsl.document import Document
+    doc = Document.from_text("وأجرى محادثات مع المشير خليفة حفتر، ومعه وحفتر.")
+    prog = compile_pattern('"مع"', CompileEnv())
+    assert [doc.text[m.start:m.end] for m in finditer(prog, MatchContext(doc))] == ["مع", "مع"]
+    prog = compile_pattern('"أجرى محادثات مع" (?<who> "المشير" [shape=arabic]{1,2})', CompileEnv())
+    [m] = finditer(prog, MatchContext(doc))
+    assert doc.text[m.start:m.end] == "أجرى محادثات مع المشير خليفة حفتر"
+    assert doc.text[m.captures["who"][0].start:m.captures["who"][0].end] == "المشير خليفة حفتر"
+    prog = compile_pattern('"حفتر" $', CompileEnv())
+    assert [doc.text[m.start:m.end] for m in finditer(prog, MatchContext(doc))] == []
+    prog = compile_pattern('"حفتر" (?= [shape=punct] $)', CompileEnv())
+    assert [doc.text[m.start:m.end] for m in finditer(prog, MatchContext(doc))] == ["حفتر"]
