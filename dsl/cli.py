@@ -201,8 +201,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 # --- the parser -----------------------------------------------------------------------------------------
 def _add_rules(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--rules", nargs="+", action="extend", metavar="PACK",
-                   help="rule packs (YAML files or folders of them); default: the packs shipped in rules/")
+    p.add_argument("--rules", action="append", metavar="PACK",
+                   help="a rule pack (YAML file, or a folder of them); repeat for several; "
+                        "default: the packs shipped in rules/")
     p.add_argument("--allow-path", action="append", metavar="DIR",
                    help="let packs read gazetteers/imports inside DIR too (by default only the pack's own folder "
                         "and a sibling gazetteers/ folder)")
