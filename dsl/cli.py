@@ -89,9 +89,10 @@ class _Progress:
 # --- commands -------------------------------------------------------------------------------------------
 def cmd_match(args: argparse.Namespace) -> int:
     from .inputs import InputProblem, iter_inputs, is_tty
-    from .output import write_mentions
+    from .output import StreamSink
+    from .runner import match_documents
     pack = _load_pack(args)
-    labels = set(x for v in (args.labels or []) for x in v.split(",") if x) or None
+    labels = frozenset(x for v in (args.labels or []) for x in v.split(",") if x) or None
     if labels:
         unknown = sorted(labels - set(pack.labels()))
         if unknown:
@@ -100,46 +101,45 @@ def cmd_match(args: argparse.Namespace) -> int:
     paths = args.paths or ["-"]
     if paths == ["-"] and is_tty(sys.stdin):
         raise UsageError("no input: give files or folders, or pipe text into standard input ('-')")
-    sink = _AtomicOutput(args.output) if args.output else None
-    out = sink.stream if sink else sys.stdout
-    failures = replaced = 0
+    target = _AtomicOutput(args.output) if args.output else None
+    sink = StreamSink(target.stream if target else sys.stdout, args.format)
+    failures = replaced = n = 0
     progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
-    n = 0
+    items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
+                        jsonl_field=args.jsonl_field, id_field=args.id_field)
     try:
-        for item in iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
-                                jsonl_field=args.jsonl_field, id_field=args.id_field):
-            if isinstance(item, InputProblem):
+        for res in match_documents(pack, items, labels):
+            if isinstance(res, InputProblem):
                 progress.close()
-                _err(("warning: " if item.skipped else "") + str(item))
-                failures += 0 if item.skipped else 1
+                _err(("warning: " if res.skipped else "") + str(res))
+                failures += 0 if res.skipped else 1
                 continue
-            replaced += item.replaced
-            try:
-                mentions = pack.match(item.text, id=item.id)
-            except DslError as e:
-                _err(f"{item.id}: {e.one_line()}")
+            replaced += res.doc.replaced
+            if res.error is not None:
+                progress.close()
+                _err(f"{res.doc.id}: {res.error}")
                 failures += 1
                 continue
-            if labels:
-                mentions = [m for m in mentions if m.label in labels]
-            write_mentions(out, mentions, item.id, args.format, header=(n == 0))
+            sink.write(res.doc.id, res.doc.text, res.mentions)
             n += 1
-            progress.update(n, item.id)
+            progress.update(n, res.doc.id)
+        sink.close()
     except KeyboardInterrupt:
         progress.close()
-        if sink:
-            sink.commit()
+        if target:
+            target.commit()
         _err(f"interrupted after {n} documents; the output holds whole records for those")
         return EXIT_INTERRUPTED
     except BaseException:
-        if sink:
-            sink.abort()
+        if target:
+            target.abort()
         raise
     progress.close()
-    if sink:
-        sink.commit()
+    if target:
+        target.commit()
     if replaced:
-        _err(f"warning: {replaced} undecodable bytes were {'replaced' if args.encoding_errors == 'replace' else 'skipped'}")
+        verb = "replaced" if args.encoding_errors == "replace" else "skipped"
+        _err(f"warning: {replaced} undecodable bytes were {verb}")
     return EXIT_INPUT if failures else EXIT_OK
 
 

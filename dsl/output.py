@@ -72,6 +72,27 @@ def write_mentions(out: IO[str], mentions: Sequence[Mention], doc_id: str, fmt: 
     out.flush()
 
 
+class Sink:
+    """Where one run's results go. Subclasses: a text stream (jsonl, tsv, table); others add HTML, SQLite."""
+
+    def write(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the output (write a page footer, commit a transaction ...)."""
+
+
+class StreamSink(Sink):
+    """Text formats written line by line to a stream, flushed after each document."""
+
+    def __init__(self, out: IO[str], fmt: str) -> None:
+        self.out, self.fmt, self.count = out, fmt, 0
+
+    def write(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> None:
+        write_mentions(self.out, mentions, doc_id, self.fmt, header=(self.count == 0))
+        self.count += 1
+
+
 TOKEN_COLUMNS = ("i", "start", "end", "sent", "shape", "pre", "def", "stem", "suf", "norm", "text")
 
 
