@@ -1,0 +1,61 @@
+"""The README's first commands are what CI runs, and the README's tutorial tells the truth."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start_commands() -> list[str]:
+    section = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return [line.strip() for line in section.splitlines() if line.startswith("    ") and line.strip()]
+
+
+def test_readme_opens_with_install_and_test_commands():
+    install_run, install_test = quick_start_commands()[:2]
+    assert "pip install -e ." in install_run and "arabic-ie match" in install_run and "examples/" in install_run
+    assert "'.[test]'" in install_test and "pytest" in install_test
+    assert "arabic-ie check rules/" in install_test and "arabic-ie test rules/" in install_test
+
+
+def test_ci_runs_the_readme_test_command_verbatim():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in ci.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert quick_start_commands()[1] in commands
+
+
+def test_embedding_example_runs():
+    r = subprocess.run([sys.executable, str(ROOT / "examples" / "embed.py")], capture_output=True, cwd=ROOT,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert "خليفة حفتر" in r.stdout.decode()
+
+
+def test_tutorial_pack_behaves_as_the_readme_says(tmp_path):
+    block = README.split("Save this as `my-pack.yaml`:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    pack = tmp_path / "my-pack.yaml"
+    pack.write_text(block, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "dsl", "test", str(pack)], capture_output=True, cwd=tmp_path,
+                       timeout=300)
+    out = r.stdout.decode()
+    assert r.returncode == 1 and out.splitlines()[-1] == "1 passed, 1 failed"
+    assert "my-pack.yaml:16:9: rule ranked_person: example failed" in out
+    assert "+ Person 'إن' rank='الفريق'   (found by ranked_person, not expected)" in out
+    fixed = block.replace('[shape=arabic & !def & pre=""]', '[shape=arabic & !def & pre="" & stem!="ان"]')
+    pack.write_text(fixed, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "dsl", "test", str(pack)], capture_output=True, cwd=tmp_path,
+                       timeout=300)
+    assert r.stdout.decode().splitlines()[-1] == "2 passed, 0 failed"
+    r = subprocess.run([sys.executable, "-m", "dsl", "match", "--rules", str(pack), "-"], capture_output=True,
+                       input="والتقى الوزير بالمشير خليفة حفتر".encode(), cwd=tmp_path, timeout=300)
+    assert '"text": "خليفة حفتر"' in r.stdout.decode() and '"rank": {"start": 15, "end": 21, "text": "المشير"}' \
+        in r.stdout.decode()
+    broken = fixed.replace("[stem in ranks])", "[stem in rank])")
+    pack.write_text(broken, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "dsl", "check", str(pack)], capture_output=True, cwd=tmp_path,
+                       timeout=300)
+    assert r.returncode == 2
+    assert "my-pack.yaml:10:25: unknown set 'rank' (did you mean 'ranks'?)" in r.stderr.decode()
