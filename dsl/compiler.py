@@ -31,7 +31,7 @@ import regex as _re
 
 from . import syntax as S
 from .document import SHAPES, Analysis
-from .errors import Origin, PatternError
+from .errors import Origin, PatternError, SourcePos
 from .parser import error_node, parse_pattern
 
 # ---------------------------------------------------------------- limits
@@ -101,11 +101,21 @@ def _literal_default(text: str) -> list[Any]:
 
 # ---------------------------------------------------------------- predicates
 
-_timeout_warned = False
+_timeout_warned: set[str] = set()   # `where` of each regex constraint already reported (once per process)
 
 
 class RegexTimeoutWarning(RuntimeWarning):
     """A regex constraint hit its time limit on a token; the constraint was taken as false."""
+
+
+def _where(loc: S.Loc, rule: str) -> str:
+    """`file:line:col: rule 'name'` for a constraint, so a regex timeout names its rule and place."""
+    src = loc.source
+    if src is not None and src.origin is not None:
+        pos = src.origin.locate(loc.line, loc.column)
+    else:
+        pos = SourcePos(None if src is None or src.name == "<pattern>" else src.name, loc.line, loc.column)
+    return f"{pos}: rule {rule!r}"
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,8 @@ class PredRegex:
     negate: bool = False
     level: str = "analysis"
     _compiled: Any = field(default=None, compare=False, repr=False, hash=False)
+    # Robustness (#7): where the constraint is written, for the timeout warning; not part of equality.
+    where: str = field(default="", compare=False, repr=False, hash=False)
 
     def compiled(self) -> Any:
         c = self._compiled
@@ -155,7 +167,7 @@ class PredRegex:
         return c
 
     def __getstate__(self) -> dict[str, Any]:   # the compiled regex is rebuilt after unpickling
-        return {k: getattr(self, k) for k in ("attr", "source", "flags", "search", "negate", "level")}
+        return {k: getattr(self, k) for k in ("attr", "source", "flags", "search", "negate", "level", "where")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -170,11 +182,13 @@ class PredRegex:
         try:
             m = (c.search if self.search else c.fullmatch)(v, timeout=REGEX_TIMEOUT)
         except TimeoutError:
-            global _timeout_warned
-            if not _timeout_warned:
-                _timeout_warned = True
-                warnings.warn(f"regex /{self.source}/ timed out on a token; taken as no match",
-                              RegexTimeoutWarning, stacklevel=2)
+            # Once per constraint: say which rule and pattern position, the limit, and the outcome.
+            key = f"{self.where}/{self.source}/"
+            if key not in _timeout_warned:
+                _timeout_warned.add(key)
+                warnings.warn(f"{self.where or '<pattern>'}: regex /{self.source}/ timed out after "
+                              f"{REGEX_TIMEOUT} s (limit REGEX_TIMEOUT) on a {len(v)}-character value; "
+                              "taken as no match", RegexTimeoutWarning, stacklevel=2)
             return self.negate
         return (m is not None) != self.negate
 
@@ -579,6 +593,7 @@ class _Emitter:
         self.mention_caps_slot = mention_caps_slot   # id() of a Mention wrapped exactly by a capture -> slot
         self.size = 0
         self.root: S.Node | None = None
+        self.rule = "<pattern>"   # the rule's name, for regex timeout warnings
 
     def grow(self, loc: S.Loc, k: int = 1) -> None:
         self.size += k
@@ -606,7 +621,8 @@ class _Emitter:
         v = e.value
         negate = e.op in ("!=", "!~")
         if isinstance(v, S.Regex):
-            return PredRegex(e.attr, v.source, v.flags, e.op in ("~", "!~"), negate, level)
+            return PredRegex(e.attr, v.source, v.flags, e.op in ("~", "!~"), negate, level,
+                             where=_where(v.loc, self.rule))
         value = v.value
         if level == "extra" or level == "mention":
             value = normalize_value(value)
@@ -811,6 +827,7 @@ def compile_pattern(text_or_ast: str | S.Node, env: CompileEnv | None = None, *,
                if isinstance(n, S.Capture) and isinstance(n.body, S.Mention)}
     em = _Emitter(env, slots, wrapped)
     em.root = ast
+    em.rule = name
     code = em.program(node, True, False)
 
     firsts, _ = _first(node)
