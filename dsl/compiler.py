@@ -101,7 +101,7 @@ def _literal_default(text: str) -> list[Any]:
 
 # ---------------------------------------------------------------- predicates
 
-_timeout_warned: set[str] = set()   # `where` of each regex constraint already reported (once per process)
+_timeout_warned = False   # set when any regex constraint has timed out in this process
 
 
 class RegexTimeoutWarning(RuntimeWarning):
@@ -182,10 +182,11 @@ class PredRegex:
         try:
             m = (c.search if self.search else c.fullmatch)(v, timeout=REGEX_TIMEOUT)
         except TimeoutError:
-            # Once per constraint: say which rule and pattern position, the limit, and the outcome.
-            key = f"{self.where}/{self.source}/"
-            if key not in _timeout_warned:
-                _timeout_warned.add(key)
+            # Once per constraint of a loaded pack: say which rule and position, the limit, the outcome.
+            global _timeout_warned
+            _timeout_warned = True
+            if not getattr(self, "_warned", False):
+                object.__setattr__(self, "_warned", True)
                 warnings.warn(f"{self.where or '<pattern>'}: regex /{self.source}/ timed out after "
                               f"{REGEX_TIMEOUT} s (limit REGEX_TIMEOUT) on a {len(v)}-character value; "
                               "taken as no match", RegexTimeoutWarning, stacklevel=2)
