@@ -629,6 +629,19 @@ class Gazetteer:
         except Exception:  # corrupt, truncated, from another version: rebuild
             return None
 
+    # -- pickling (a Pack holding gazetteers is pickled to the compiled-pack cache and to worker
+    # processes); attribute mappings are read-only proxies, which pickle cannot store as such.
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: getattr(self, k) for k in self.__slots__}
+        state["_attrs"] = [dict(a) for a in self._attrs]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k in self.__slots__:
+            setattr(self, k, state[k])
+        self._attrs = [MappingProxyType(a) if a else _EMPTY for a in self._attrs]
+
     # ---------------------------------------------------------------- entries
 
     def __len__(self) -> int:

@@ -391,31 +391,44 @@ def _code_digest() -> str:
 
 
 def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | None:
-    """Hash of every pack, import and gazetteer file's bytes, plus the code; None if unreadable."""
-    try:
-        sources, errors = read_sources(files, allow_paths=allow_paths)
-    except Exception:  # noqa: BLE001 - any failure just disables the cache
-        return None
-    if errors:
-        return None
+    """Hash of the code, the options and the named pack files' bytes; None if one is unreadable.
+
+    Cheap on purpose (no YAML parsing): the files a pack pulls in (imports, gazetteers) are
+    listed with their SHA-256 inside the cache entry and checked by `_cache_read`, so an edit
+    to any of them still invalidates the entry.
+    """
     h = hashlib.sha256(_code_digest().encode())
-    paths = sorted({str(s.path) for s in sources} | {str(g.path) for s in sources for g in s.gazetteers})
-    for p in paths:
+    h.update(repr(sorted(str(Path(a).resolve()) for a in allow_paths)).encode())
+    for p in files:
         try:
-            h.update(p.encode())
+            h.update(b"\x00" + str(Path(p).resolve()).encode() + b"\x00")
             h.update(Path(p).read_bytes())
         except OSError:
             return None
     return h.hexdigest()
 
 
+def _file_digest(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def _cache_read(key: str) -> Pack | None:
+    """The cached pack for `key` when every file it was built from is unchanged, else None."""
     p = cache_dir() / f"pack-{key}.pickle"
     try:
         st = p.stat()
         if hasattr(os, "getuid") and st.st_uid != os.getuid():
             return None  # never unpickle a file someone else wrote
         with open(p, "rb") as f:
+            head = pickle.load(f)
+            if not isinstance(head, dict) or head.get("format") != _CACHE_FORMAT:
+                return None
+            for path, digest in head["deps"]:
+                if _file_digest(path) != digest:
+                    return None   # an import or a gazetteer changed since: rebuild
             obj = pickle.load(f)
         return obj if isinstance(obj, Pack) else None
     except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is simply rebuilt
@@ -423,11 +436,19 @@ def _cache_read(key: str) -> Pack | None:
 
 
 def _cache_write(key: str, pack: Pack) -> None:
+    """Store `pack` under `key`, preceded by the digests of every file it read (see `_cache_key`)."""
+    deps = []
+    for path in sorted(set(pack.files)):
+        digest = _file_digest(path)
+        if digest is None:
+            return
+        deps.append((path, digest))
     d = cache_dir()
     try:
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=d, prefix=".pack-", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
+            pickle.dump({"format": _CACHE_FORMAT, "deps": deps}, f, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, d / f"pack-{key}.pickle")
     except Exception:  # noqa: BLE001 - caching is best effort
@@ -435,6 +456,9 @@ def _cache_write(key: str, pack: Pack) -> None:
             os.unlink(tmp)  # type: ignore[possibly-undefined]
         except Exception:  # noqa: BLE001
             pass
+
+
+_CACHE_FORMAT = 2   # a header {format, deps: [(path, sha256)]} then the pickled Pack
 
 
 def load_default_pack(cache: bool = True) -> Pack:
