@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .document import Document
 from .matcher import MatchContext, finditer
@@ -20,6 +21,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .pack import CompiledRule, Pack
 
 MAX_FIXPOINT_ROUNDS = 8
+
+
+class RuleObserver(Protocol):
+    """Told about every rule run of a cascade (for `explain` and `stats`); costs nothing when absent."""
+
+    def rule_ran(self, rule: "CompiledRule", ctx: MatchContext, round: int, seconds: float, new: int) -> None:
+        """`rule` ran over `ctx` in fixed-point round `round` (0-based), took `seconds` and made `new` mentions."""
 
 
 @dataclass
@@ -90,8 +98,13 @@ def _mention_from_match(rule: "CompiledRule", match: Any, doc: Document) -> Ment
                    tokens=tuple(doc.tokens[tok_start:tok_end]), output=rule.output)
 
 
-def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None) -> RunResult:
-    """Run every enabled rule of `pack` over `doc` (or only the rules named in `only_rules`)."""
+def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
+        observer: RuleObserver | None = None) -> RunResult:
+    """Run every enabled rule of `pack` over `doc` (or only the rules named in `only_rules`).
+
+    `observer.rule_ran` is called after each rule's search, with the context it searched and
+    the time it took (the rule-writer tools use it; without an observer nothing is timed).
+    """
     mentions: dict[str, list[Mention]] = defaultdict(list)
     removals: list[Removal] = []
 
@@ -111,15 +124,19 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None)
         produced = {r.label for r in rules}
         seen: set[tuple[Any, ...]] = {m.key() for lab in produced for m in mentions.get(lab, ())}
         rounds = MAX_FIXPOINT_ROUNDS if phase.recursive else 1
-        for _ in range(rounds):
+        for round_ in range(rounds):
             ctx = MatchContext(doc=doc, mentions=_index(mentions), sets=_document_sets(pack, mentions, doc))
             new: list[Mention] = []
             for rule in rules:
+                t0 = perf_counter() if observer is not None else 0.0
+                n0 = len(new)
                 for match in finditer(rule.program, ctx, mode=rule.mode, cross_sentence=rule.cross_sentence):
                     m = _mention_from_match(rule, match, doc)
                     if m is not None and m.key() not in seen:
                         seen.add(m.key())
                         new.append(m)
+                if observer is not None:
+                    observer.rule_ran(rule, ctx, round_, perf_counter() - t0, len(new) - n0)
             for m in new:
                 mentions[m.label].append(m)
             if not new:
