@@ -22,7 +22,7 @@ from typing import Any
 from . import __version__
 from .cascade import RunResult, run
 from .compiler import CompileEnv, compile_pattern
-from .document import Document
+from .document import Analysis, Document
 from .errors import DslError, ErrorList, PackError, PatternError, SourcePos
 from .gazetteer import Gazetteer, read_entries
 from .mentions import Mention
@@ -367,7 +367,7 @@ class _LiteralAnalyzer:
 
     def __call__(self, text: str) -> list[Any]:
         doc = self.analyzer.analyze(text)
-        return [t.analyses[0] if t.analyses else None for t in doc.tokens]
+        return [t.analyses[0] if t.analyses else Analysis(t.pre, t.definite, t.stem, t.suf) for t in doc.tokens]
 
 
 # --- the compiled-pack cache ------------------------------------------------------------------------
