@@ -9,7 +9,10 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import re
+import stat
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,32 +43,68 @@ class InputProblem:
         return f"{self.id}: {self.message}"
 
 
+class _Counter(threading.local):
+    bad = 0
+
+
+_counter = _Counter()
+
+
+def _count_replace(err: UnicodeError) -> tuple[str, int]:
+    _counter.bad += err.end - err.start  # type: ignore[attr-defined]
+    return "\ufffd", err.end  # type: ignore[attr-defined]
+
+
+def _count_skip(err: UnicodeError) -> tuple[str, int]:
+    _counter.bad += err.end - err.start  # type: ignore[attr-defined]
+    return "", err.end  # type: ignore[attr-defined]
+
+
+# Registered once (the registry is process-wide); the count is per thread, so decoding is thread-safe.
+codecs.register_error("arabic_ie_replace", _count_replace)
+codecs.register_error("arabic_ie_skip", _count_skip)
+_HANDLERS = {"replace": "arabic_ie_replace", "skip": "arabic_ie_skip"}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def decode(data: bytes, name: str, errors: str = "strict") -> InputDoc | InputProblem:
-    """Decode bytes: UTF-16 with a BOM, else UTF-8 (BOM dropped); bad bytes per `errors`."""
+    """Decode bytes: UTF-16 with a BOM, else UTF-8 (BOM dropped); bad bytes per `errors`.
+
+    `errors` is "strict" (the first bad byte makes an `InputProblem` naming its byte offset
+    in the file), "replace" (U+FFFD) or "skip" (dropped); `InputDoc.replaced` counts the bytes.
+    """
     if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
-        try:
-            return InputDoc(name, data.decode("utf-16"))
-        except UnicodeDecodeError as e:
-            return InputProblem(name, f"invalid UTF-16 at byte {e.start}")
-    if data.startswith(codecs.BOM_UTF8):
+        encoding, base, what = "utf-16", 0, "UTF-16"
+    elif data.startswith(codecs.BOM_UTF8):
+        encoding, base, what = "utf-8", 3, "UTF-8"
         data = data[3:]
-        base = 3
     else:
-        base = 0
+        encoding, base, what = "utf-8", 0, "UTF-8"
     try:
-        return InputDoc(name, data.decode("utf-8"))
+        return InputDoc(name, data.decode(encoding))
     except UnicodeDecodeError as e:
         if errors == "strict":
-            return InputProblem(name, f"invalid UTF-8 at byte {e.start + base} "
+            return InputProblem(name, f"invalid {what} at byte {e.start + base} "
                                       f"(use --encoding-errors replace or skip to read it anyway)")
-    count = [0]
+    _counter.bad = 0
+    text = data.decode(encoding, errors=_HANDLERS[errors])
+    return InputDoc(name, text, replaced=_counter.bad)
 
-    def handler(err: UnicodeDecodeError) -> tuple[str, int]:
-        count[0] += err.end - err.start
-        return ("\ufffd" if errors == "replace" else "", err.end)
 
-    codecs.register_error("arabic_ie_count", handler)
-    return InputDoc(name, data.decode("utf-8", errors="arabic_ie_count"), replaced=count[0])
+def clean_surrogates(text: str, name: str, errors: str = "strict") -> InputDoc | InputProblem:
+    """Text from JSON may hold lone surrogates (`"\\ud800"`), which no UTF-8 output can write.
+
+    "strict" reports the first one by character offset; "replace" and "skip" treat each like
+    an undecodable byte (counted in `replaced`).
+    """
+    m = _SURROGATE.search(text)
+    if m is None:
+        return InputDoc(name, text)
+    if errors == "strict":
+        return InputProblem(name, f"lone surrogate U+{ord(m.group()):04X} at character {m.start()} "
+                                  f"(use --encoding-errors replace or skip to read it anyway)")
+    fixed, n = _SURROGATE.subn("\ufffd" if errors == "replace" else "", text)
+    return InputDoc(name, fixed, replaced=n)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -78,6 +117,14 @@ def looks_binary(data: bytes) -> bool:
 
 def read_path(path: Path, name: str, errors: str, *, in_folder: bool) -> InputDoc | InputProblem:
     """Read one file; a binary file met while walking a folder is skipped with a warning."""
+    if in_folder:
+        # A symbolic link to a device (/dev/zero) or a FIFO inside a corpus would never end.
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            mode = stat.S_IFREG   # reported below, where the read fails
+        if not stat.S_ISREG(mode):
+            return InputProblem(name, "skipped: not a regular file", skipped=True)
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -107,7 +154,7 @@ def iter_inputs(paths: Sequence[str], *, glob: str = "*.txt", errors: str = "str
             continue
         p = Path(raw)
         if p.is_dir():
-            found = sorted(q for q in p.rglob(glob) if q.is_file() or q.is_symlink())
+            found = sorted(q for q in p.rglob(glob) if q.is_symlink() or not q.is_dir())
             for q in found:
                 if jsonl_field:
                     yield from _jsonl_file(q, str(q), errors, jsonl_field, id_field)
@@ -136,7 +183,10 @@ def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str |
     if isinstance(decoded, InputProblem):
         yield decoded
         return
-    for lineno, line in enumerate(decoded.text.splitlines(), 1):
+    # JSON Lines are separated by "\n" only: U+2028, U+0085 ... may stand raw inside JSON strings.
+    pending = decoded.replaced
+    for lineno, line in enumerate(decoded.text.split("\n"), 1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         where = f"{name}:{lineno}"
@@ -149,7 +199,13 @@ def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str |
             yield InputProblem(where, f"no text field {field!r} (a string) in this JSON object")
             continue
         doc_id = obj.get(id_field) if id_field else None
-        yield InputDoc(str(doc_id) if doc_id is not None else where, obj[field])
+        name_ = str(doc_id) if doc_id is not None else where
+        doc = clean_surrogates(obj[field], name_, errors)
+        if isinstance(doc, InputDoc):
+            # bytes replaced while decoding the file are counted once, with its first document
+            doc = InputDoc(_SURROGATE.sub("\ufffd", name_), doc.text, doc.replaced + pending)
+            pending = 0
+        yield doc
 
 
 def is_tty(stream: object) -> bool:
