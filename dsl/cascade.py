@@ -2,8 +2,10 @@
 
 Later phases see earlier mentions through `@Label`; a phase whose rules use their own label
 iterates to a fixed point (at most `MAX_FIXPOINT_ROUNDS` rounds). After each phase the overlap
-policy consolidates the mentions of the labels it produced. Everything here is per document
-and keeps no state between documents, so memory does not grow with the corpus.
+policy consolidates the mentions of the labels it produced. The rules of a phase are searched
+together by the pack-wide matcher (`dsl.multimatch`). Everything here is per document; the
+only state kept between documents is the pack matcher's bounded cache of token types, so
+memory does not grow with the corpus.
 """
 from __future__ import annotations
 
@@ -14,8 +16,9 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .document import Document
-from .matcher import MatchContext, finditer
+from .matcher import MatchContext
 from .mentions import Arg, Mention, Removal, resolve_overlaps
+from .multimatch import for_pack
 
 if TYPE_CHECKING:  # pragma: no cover
     from .pack import CompiledRule, Pack
@@ -117,8 +120,16 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
         removals.extend(rem)
 
     allowed = None if only_rules is None else set(only_rules)
-    for phase in pack.phases:
-        rules = [r for r in phase.rules if allowed is None or r.name in allowed]
+    # All rules of a phase are searched together by the pack-wide matcher (dsl.multimatch):
+    # same matches, in the same order, as running each rule's program alone.
+    matcher = for_pack(pack)
+    doc_types = None
+    first_index = 0
+    for phase_no, phase in enumerate(pack.phases):
+        base = first_index
+        first_index += len(phase.rules)
+        indexed = [(base + k, r) for k, r in enumerate(phase.rules) if allowed is None or r.name in allowed]
+        rules = [r for _, r in indexed]
         if not rules:
             continue
         produced = {r.label for r in rules}
@@ -126,17 +137,24 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
         rounds = MAX_FIXPOINT_ROUNDS if phase.recursive else 1
         for round_ in range(rounds):
             ctx = MatchContext(doc=doc, mentions=_index(mentions), sets=_document_sets(pack, mentions, doc))
+            if doc_types is None:
+                doc_types = matcher.prepare(doc)
+            # With an observer, each rule's time is its own search plus its share of the shared pass.
+            timings: dict[int, float] | None = {} if observer is not None else None
+            found = matcher.search(ctx, group=phase_no, rules=None if allowed is None else [i for i, _ in indexed],
+                                   doc_types=doc_types, timings=timings)
             new: list[Mention] = []
-            for rule in rules:
+            for k, rule in indexed:
                 t0 = perf_counter() if observer is not None else 0.0
                 n0 = len(new)
-                for match in finditer(rule.program, ctx, mode=rule.mode, cross_sentence=rule.cross_sentence):
+                for match in found[k]:
                     m = _mention_from_match(rule, match, doc)
                     if m is not None and m.key() not in seen:
                         seen.add(m.key())
                         new.append(m)
                 if observer is not None:
-                    observer.rule_ran(rule, ctx, round_, perf_counter() - t0, len(new) - n0)
+                    assert timings is not None
+                    observer.rule_ran(rule, ctx, round_, timings.get(k, 0.0) + perf_counter() - t0, len(new) - n0)
             for m in new:
                 mentions[m.label].append(m)
             if not new:

@@ -138,7 +138,11 @@ class Match:
 class _Run:
     """The state of one `finditer` call: caches, the current window, memo tables."""
 
-    def __init__(self, prog: Program, ctx: MatchContext, cross: bool) -> None:
+    def __init__(self, prog: Program, ctx: MatchContext, cross: bool, types: list[int] | None = None,
+                 pcache: list[dict[int, bool]] | None = None) -> None:
+        # `types`/`pcache`: token type ids and per-predicate result caches (type id -> bool)
+        # shared with other programs (the pack-wide matcher, `dsl.multimatch`); by default
+        # this run's own.
         self.prog = prog
         self.ctx = ctx
         self.doc = ctx.doc
@@ -146,8 +150,8 @@ class _Run:
         self.n = len(self.toks)
         self.stride = self.n + 1
         self.sets = ctx.sets
-        self.types = ctx.type_ids() if prog.preds else []
-        self.pcache: list[dict[int, bool]] = [{} for _ in prog.preds]
+        self.types = types if types is not None else (ctx.type_ids() if prog.preds else [])
+        self.pcache: list[dict[int, bool]] = pcache if pcache is not None else [{} for _ in prog.preds]
         self.cross = cross
         if cross:
             self.starts = {s for s, e in ctx.doc.sentences} | {0}

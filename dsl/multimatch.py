@@ -1,0 +1,554 @@
+"""Pack-wide matching: every rule of a phase searched in one pass, at a cost set by the text.
+
+Running each rule's program over the whole document (`matcher.finditer` per rule) costs
+rules x tokens: each rule tests its first-token constraints at every token. Here a whole pack
+is compiled once into a `PackMatcher`:
+
+1. **Predicates are deduplicated across rules** (`Pred*` objects compare by value) and their
+   results are cached per (predicate, token *type*): tokens with equal attributes share a type
+   id, and the cache lives across documents (bounded, see `cache_size`), so a predicate is
+   evaluated once per distinct word, not once per token and rule. Predicates that read a
+   document set (`[stem in known_surnames]`) are cached per match context instead.
+2. **Rules are indexed by what can start them**, from `Program.first_tokens`: the constraints
+   that may consume a match's first token are turned into index keys (`stem`/`norm`/`word`/...
+   equal to a value or in a set, a literal, a regex's required literal text as a character
+   bigram); `@Label` starts come from the context's mentions; `[]` starts everywhere. For each
+   token type the candidate rules are computed once (index lookups, then the rules' first
+   constraints evaluated through the shared cache) and cached per type: at a token whose type
+   starts no rule, a pack costs one tuple build and one dict lookup, whatever its size.
+3. **One pass per document** turns the token types into, for each rule, the sorted positions
+   where it can start; each rule's VM (`matcher._Run`, unchanged) then runs only there, with
+   the same window, resume and memo logic as `finditer`, so matches, captures and their order
+   are exactly those of `finditer(rule.program, ctx, mode=..., cross_sentence=...)`.
+
+Why not one combined automaton (a lazy DFA over token signatures)? With the index, the work
+left is the VM runs at positions where a rule's first token really matches, which a DFA would
+also have to do to recover captures and Perl preference (lazy quantifiers, ordered
+alternation, lookaround, `@Label` with nested mentions), and a DFA over thousands of
+backtracking programs would need the same per-type signatures this index caches. Measured
+(`arabic-ie bench`): the cost per token stays flat from 10 to 1000 rules.
+
+Exactness is tested against `finditer` and the reference interpreter on random packs
+(tests/test_multimatch.py). Everything is per document except the bounded caches, so memory
+does not grow with the number of documents; caches are swapped, not cleared in place, so one
+`PackMatcher` may serve several threads.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress
+from operator import attrgetter
+from time import perf_counter
+from typing import Any
+
+from .compiler import (ANALYSIS_ATTRS, PredAnd, PredEq, PredIn, PredNot, PredOr, PredRegex, Program,
+                       get_value)
+from .document import Document
+from .matcher import Match, MatchContext, _Run, _windows
+
+__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "required_literal"]
+
+#: Attributes an index key may name (strings read from an analysis or from the token).
+_INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"})
+_TOKEN_FIELDS = ("text", "word", "norm", "stem", "pre", "suf", "definite", "shape", "sent_start", "sent_end")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule as the pack matcher runs it: a program and how `finditer` would be called."""
+
+    program: Program
+    mode: str = "first"
+    cross_sentence: bool = False
+
+
+# ---------------------------------------------------------------- predicate analysis
+
+def _is_dynamic(pred: Any) -> bool:
+    """Does the predicate read a per-document set (so its result may change between contexts)?"""
+    if isinstance(pred, PredIn):
+        return pred.values is None
+    if isinstance(pred, PredNot):
+        return _is_dynamic(pred.item)
+    if isinstance(pred, (PredAnd, PredOr)):
+        return any(_is_dynamic(p) for p in pred.items)
+    return False
+
+
+def _reads_extra(pred: Any) -> bool:
+    if isinstance(pred, PredNot):
+        return _reads_extra(pred.item)
+    if isinstance(pred, (PredAnd, PredOr)):
+        return any(_reads_extra(p) for p in pred.items)
+    return getattr(pred, "level", None) == "extra"
+
+
+def required_literal(source: str, flags: str = "") -> str:
+    """A piece of text every string the regex matches contains ('' when none is known).
+
+    Read from Python's own regex parser (the `regex` module shares its syntax for what this
+    looks at: literal characters in a mandatory sequence); a pattern it cannot parse, or one
+    that ignores case, gives ''.
+    """
+    if "i" in flags:
+        return ""
+    try:
+        import re._parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = sre_parse.parse(source)
+    except Exception:  # noqa: BLE001 - regex-module syntax (\p{..}, ...) or anything else: no factor
+        return ""
+    best = [""]
+
+    def walk(items: Any) -> None:
+        run = ""
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                run += chr(av)
+                continue
+            if len(run) > len(best[0]):
+                best[0] = run
+            run = ""
+            if name == "SUBPATTERN":
+                walk(av[-1])
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+                walk(av[2])
+            elif name == "ATOMIC_GROUP":
+                walk(av)
+        if len(run) > len(best[0]):
+            best[0] = run
+
+    walk(tree)
+    return best[0]
+
+
+def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
+    """Keys a token must carry when `pred` holds on it: ("eq"|"sub", attr, value), or None."""
+    level = getattr(pred, "level", None)
+    if isinstance(pred, PredEq):
+        if pred.negate or level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS \
+                or not isinstance(pred.value, str):
+            return None
+        return [("eq", pred.attr, pred.value)]
+    if isinstance(pred, PredIn):
+        if pred.values is None or level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        return [("eq", pred.attr, v) for v in pred.values]
+    if isinstance(pred, PredRegex):
+        if pred.negate or level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        lit = required_literal(pred.source, pred.flags)
+        if not lit:
+            return None
+        return [("sub", pred.attr, lit[:2])]
+    if isinstance(pred, PredAnd):
+        options = [k for k in (_index_keys(p) for p in pred.items) if k is not None]
+        if not options:
+            return None
+        return min(options, key=lambda ks: (len(ks), sum(k[0] == "sub" for k in ks)))
+    if isinstance(pred, PredOr):
+        out: list[tuple[str, str, str]] = []
+        for p in pred.items:
+            ks = _index_keys(p)
+            if ks is None:
+                return None
+            out.extend(ks)
+        return out
+    return None
+
+
+# ---------------------------------------------------------------- per-document state
+
+@dataclass
+class DocTypes:
+    """What the pack matcher computes once per document: token type ids and windows."""
+
+    doc: Document
+    tids: list[int]
+    caches: "_Caches"
+    sent_windows: list[tuple[int, int]]
+    win_of: list[int]             # window index of each token (-1: in no sentence window)
+
+
+class _Caches:
+    """Everything cached across documents; replaced as a whole when it grows past its bound."""
+
+    __slots__ = ("types", "keys", "pred", "cand")
+
+    def __init__(self, n_preds: int, n_groups: int) -> None:
+        self.types: dict[Any, int] = {}
+        self.keys: list[Any] = []                       # tid -> a token of that type (its key object)
+        self.pred: list[dict[int, bool]] = [{} for _ in range(n_preds)]
+        self.cand: list[dict[int, tuple[int, ...]]] = [{} for _ in range(n_groups)]
+
+
+@dataclass
+class _Rule:
+    spec: RuleSpec
+    gmap: tuple[int, ...]                 # local pred index -> global pred index
+    first: tuple[int, ...]                # global pred indices that may consume the first token
+    labels: frozenset[str]
+    any: bool
+    dynamic: bool                          # a first constraint reads a document set
+
+
+class PackMatcher:
+    """All rules of a pack, compiled for one pass per document (see the module docstring).
+
+    `groups` partitions rule indices into sets searched together (the cascade's phases);
+    by default all rules form one group. `cache_size` bounds the number of token types kept
+    across documents (caches are dropped and rebuilt when it is exceeded).
+    """
+
+    def __init__(self, specs: Sequence[RuleSpec], groups: Sequence[Sequence[int]] | None = None, *,
+                 cache_size: int = 200_000) -> None:
+        self.specs = tuple(specs)
+        self.groups: tuple[tuple[int, ...], ...] = tuple(tuple(g) for g in groups) if groups is not None \
+            else (tuple(range(len(self.specs))),)
+        self.cache_size = int(cache_size)
+        preds: list[Any] = []
+        index: dict[Any, int] = {}
+        per_analysis: list[bool] = []
+        rules: list[_Rule] = []
+        extra = False
+        for spec in self.specs:
+            prog = spec.program
+            gmap = []
+            for k, p in enumerate(prog.preds):
+                g = index.get(p)
+                if g is None:
+                    g = index[p] = len(preds)
+                    preds.append(p)
+                    per_analysis.append(prog.pred_per_analysis[k])
+                    extra = extra or _reads_extra(p)
+                gmap.append(g)
+            first = prog.first_tokens
+            fg = tuple(sorted({gmap[k] for k in first.preds}))
+            rules.append(_Rule(spec, tuple(gmap), fg, frozenset(first.labels), bool(first.any),
+                               any(_is_dynamic(preds[g]) for g in fg)))
+        self.preds = tuple(preds)
+        self.per_analysis = tuple(per_analysis)
+        self.dynamic = tuple(_is_dynamic(p) for p in preds)
+        self.rules = tuple(rules)
+        self.reads_extra = extra
+        self._key_of = attrgetter(*_TOKEN_FIELDS)
+        self._lock = threading.Lock()
+        self._caches = _Caches(len(preds), len(self.groups))
+        self._build_index()
+
+    # -- pickling: the caches stay behind
+    def __getstate__(self) -> dict[str, Any]:
+        return {"specs": self.specs, "groups": self.groups, "cache_size": self.cache_size}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["specs"], state["groups"], cache_size=state["cache_size"])  # type: ignore[misc]
+
+    # -- the start index
+    def _build_index(self) -> None:
+        """Per group: eq/sub index of token-started rules, residual rules, label and any starts."""
+        self._gidx = []
+        for group in self.groups:
+            eq: dict[str, dict[str, list[int]]] = {}
+            sub: dict[str, dict[str, list[int]]] = {}
+            residual: list[int] = []
+            dynamic: list[int] = []
+            by_label: dict[str, list[int]] = {}
+            anywhere: list[int] = []
+            for r in group:
+                rule = self.rules[r]
+                for lab in rule.labels:
+                    by_label.setdefault(lab, []).append(r)
+                if rule.any:
+                    anywhere.append(r)
+                    continue
+                if not rule.first:
+                    continue
+                if rule.dynamic:
+                    dynamic.append(r)
+                    continue
+                keys: list[tuple[str, str, str]] | None = []
+                for g in rule.first:
+                    ks = _index_keys(self.preds[g])
+                    if ks is None:
+                        keys = None
+                        break
+                    keys.extend(ks)   # type: ignore[union-attr]
+                if keys is None:
+                    residual.append(r)
+                    continue
+                for kind, attr, value in keys:
+                    tab = (eq if kind == "eq" else sub).setdefault(attr, {})
+                    lst = tab.setdefault(value, [])
+                    if not lst or lst[-1] != r:
+                        lst.append(r)
+            self._gidx.append(_GroupIndex(eq, sub, tuple(residual), tuple(dynamic), by_label, tuple(anywhere)))
+
+    # -- per document
+    def prepare(self, doc: Document) -> DocTypes:
+        """Token type ids (shared across documents) and sentence windows of `doc`."""
+        caches = self._caches
+        if len(caches.types) > self.cache_size:
+            with self._lock:
+                if self._caches is caches:
+                    self._caches = _Caches(len(self.preds), len(self.groups))
+                caches = self._caches
+        toks = doc.tokens
+        keys = list(map(self._key_of, toks))
+        if keys:
+            lens = list(map(len, map(_analyses, toks)))
+            for i in compress(range(len(toks)), map((1).__lt__, lens)):
+                keys[i] = (keys[i], toks[i].analyses)
+            if self.reads_extra:
+                for i, t in enumerate(toks):
+                    if t.extra:
+                        keys[i] = (keys[i], tuple(sorted(t.extra.items())))
+        types = caches.types
+        tids = list(map(types.get, keys))
+        if None in tids:
+            with self._lock:
+                for i in compress(range(len(tids)), map(_is_none, tids)):
+                    k = keys[i]
+                    t = types.get(k)
+                    if t is None:
+                        t = types[k] = len(caches.keys)
+                        caches.keys.append(toks[i])
+                    tids[i] = t
+        windows = _windows(doc, False)
+        win_of = [-1] * len(toks)
+        for w, (lo, hi) in enumerate(windows):
+            win_of[lo:hi] = [w] * (hi - lo)
+        return DocTypes(doc, tids, caches, windows, win_of)  # type: ignore[arg-type]
+
+    def _candidates(self, caches: _Caches, group: int, tid: int) -> tuple[int, ...]:
+        """Rules of `group` whose first token constraints hold on a token of type `tid` (cached)."""
+        gi = self._gidx[group]
+        tok = caches.keys[tid]
+        hits: set[int] = set(gi.residual)
+        analyses = tok.analyses if len(tok.analyses) > 1 else (tok,)
+        for attr, tab in gi.eq.items():
+            if attr in ANALYSIS_ATTRS:
+                vals = {get_value("analysis", attr, tok, an) for an in analyses}
+            else:
+                vals = {get_value("token", attr, tok, None)}
+            for v in vals:
+                rs = tab.get(v)
+                if rs:
+                    hits.update(rs)
+        for attr, tab in gi.sub.items():
+            if attr in ANALYSIS_ATTRS:
+                vals = {get_value("analysis", attr, tok, an) for an in analyses}
+            else:
+                vals = {get_value("token", attr, tok, None)}
+            for v in vals:
+                if not isinstance(v, str):
+                    continue
+                for j in range(len(v)):
+                    rs = tab.get(v[j:j + 2])
+                    if rs:
+                        hits.update(rs)
+                    rs = tab.get(v[j])
+                    if rs:
+                        hits.update(rs)
+        out = []
+        for r in sorted(hits):
+            for g in self.rules[r].first:
+                if self._test(caches.pred[g], g, tok, tid, {}):
+                    out.append(r)
+                    break
+        return tuple(out)
+
+    def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
+        r = cache.get(tid)
+        if r is None:
+            pred = self.preds[g]
+            if self.per_analysis[g] and len(tok.analyses) > 1:
+                r = any(pred.eval(tok, an, sets) for an in tok.analyses)
+            else:
+                r = pred.eval(tok, tok, sets)
+            cache[tid] = r
+        return r
+
+    def search(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
+               doc_types: DocTypes | None = None, timings: dict[int, float] | None = None
+               ) -> dict[int, list[Match]]:
+        """Matches of every rule of `group` (or only `rules`, a subset of it) over `ctx.doc`.
+
+        Returns rule index -> matches, in text order, exactly those of
+        `matcher.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`.
+        With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
+        pass proportional to the start positions it was given.
+        """
+        t_start = perf_counter() if timings is not None else 0.0
+        dt = doc_types if doc_types is not None and doc_types.doc is ctx.doc else self.prepare(ctx.doc)
+        caches = dt.caches
+        gi = self._gidx[group]
+        wanted = None if rules is None else set(rules)
+        members = self.groups[group] if wanted is None else [r for r in self.groups[group] if r in wanted]
+        n = len(dt.tids)
+        positions: dict[int, list[int]] = {}
+
+        # 1. token-started rules: candidate tuple per token type
+        cand = caches.cand[group]
+        tids = dt.tids
+        cs = list(map(cand.get, tids))
+        if None in cs:
+            for i in compress(range(n), map(_is_none, cs)):
+                c = cand.get(tids[i])
+                if c is None:
+                    c = cand[tids[i]] = self._candidates(caches, group, tids[i])
+                cs[i] = c
+        for i in compress(range(n), cs):
+            for r in cs[i]:
+                lst = positions.get(r)
+                if lst is None:
+                    positions[r] = [i]
+                else:
+                    lst.append(i)
+
+        # 2. rules whose first constraint reads a document set: per context
+        if gi.dynamic:
+            dyn_cache: dict[int, dict[int, bool]] = {}
+            toks = ctx.doc.tokens
+            sets = ctx.sets
+            for r in gi.dynamic:
+                if wanted is not None and r not in wanted:
+                    continue
+                first = self.rules[r].first
+                lst = []
+                for i in range(n):
+                    tid = tids[i]
+                    for g in first:
+                        c = caches.pred[g] if not self.dynamic[g] else dyn_cache.setdefault(g, {})
+                        if self._test(c, g, toks[i], tid, sets):
+                            lst.append(i)
+                            break
+                if lst:
+                    positions[r] = sorted(set(positions.get(r, ())) | set(lst))
+
+        # 3. @Label starts
+        for lab, rs in gi.by_label.items():
+            by_start = ctx.mentions.get(lab) or {}
+            starts = [p for p, ms in by_start.items() if any(m.tok_end > m.tok_start for m in ms)]
+            if not starts:
+                continue
+            for r in rs:
+                if wanted is not None and r not in wanted:
+                    continue
+                prev = positions.get(r)
+                positions[r] = sorted(set(starts) | set(prev)) if prev else sorted(starts)
+
+        shared = (perf_counter() - t_start) if timings is not None else 0.0
+        # 4. each rule's VM at its start positions
+        out: dict[int, list[Match]] = {}
+        dyn_pcache: dict[int, dict[int, bool]] = {}
+        full = range(n)
+        for r in members:
+            rule = self.rules[r]
+            pos_list: Sequence[int] | None = full if rule.any else positions.get(r)
+            if not pos_list:
+                out[r] = []
+                if timings is not None:
+                    timings[r] = timings.get(r, 0.0)
+                continue
+            t0 = perf_counter() if timings is not None else 0.0
+            pc = [caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {}) for g in rule.gmap]
+            out[r] = self._run_rule(rule.spec, ctx, dt, pos_list, pc)
+            if timings is not None:
+                timings[r] = timings.get(r, 0.0) + perf_counter() - t0
+        if timings is not None and members:
+            total = sum(len(positions.get(r, ())) + 1 for r in members)
+            for r in members:
+                timings[r] += shared * (len(positions.get(r, ())) + 1) / total
+        return out
+
+    def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],
+                  pcache: list[dict[int, bool]]) -> list[Match]:
+        """`finditer` restricted to the positions where the rule can start (same windows, same order)."""
+        prog = spec.program
+        run = _Run(prog, ctx, spec.cross_sentence, types=dt.tids, pcache=pcache)
+        need = prog.min_length
+        first = spec.mode == "first"
+        code = prog.code
+        out: list[Match] = []
+        if spec.cross_sentence:
+            n = len(dt.tids)
+            if not n:
+                return out
+            windows = [(0, n)]
+            win_of = None
+        else:
+            windows = dt.sent_windows
+            win_of = dt.win_of
+        cur = -1
+        lo = hi = resume = 0
+        for p in pos_list:
+            w = 0 if win_of is None else win_of[p]
+            if w < 0:
+                continue
+            if w != cur:
+                cur = w
+                lo, hi = windows[w]
+                run.window(lo, hi)
+                resume = lo
+            if p < resume or p + need > hi:
+                continue
+            r = run.run(code, p, run.visited)
+            if r is None:
+                continue
+            end, caps, trail = r
+            out.append(run.build(p, end, caps, trail))
+            run.visited.clear()
+            resume = end if first else p + 1
+        return out
+
+
+@dataclass
+class _GroupIndex:
+    eq: dict[str, dict[str, list[int]]]
+    sub: dict[str, dict[str, list[int]]]
+    residual: tuple[int, ...]
+    dynamic: tuple[int, ...]
+    by_label: dict[str, list[int]]
+    anywhere: tuple[int, ...]
+
+
+_analyses = attrgetter("analyses")
+
+
+def _is_none(x: Any) -> bool:
+    return x is None
+
+
+def for_pack(pack: Any) -> PackMatcher:
+    """The pack matcher of a compiled `Pack`: one group per cascade phase, rules in phase order.
+
+    Built on first use and kept on the pack (a Pack is immutable once loaded).
+    """
+    pm = pack.__dict__.get("_pack_matcher")
+    if pm is not None and pm.phases is pack.phases:
+        return pm.matcher
+    specs: list[RuleSpec] = []
+    groups: list[list[int]] = []
+    for phase in pack.phases:
+        g = []
+        for rule in phase.rules:
+            g.append(len(specs))
+            specs.append(RuleSpec(rule.program, rule.mode, rule.cross_sentence))
+        groups.append(g)
+    matcher = PackMatcher(specs, groups)
+    pack.__dict__["_pack_matcher"] = _Attached(pack.phases, matcher)
+    return matcher
+
+
+@dataclass
+class _Attached:
+    phases: Any
+    matcher: PackMatcher
