@@ -215,7 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     ap = _Parser(prog="arabic-ie", formatter_class=fmt,
                  description="Rule-based information extraction for Arabic text.",
-                 epilog="commands: match, test, check, tokens, schema.  'arabic-ie COMMAND --help' for each.\n"
+                 epilog="commands: match, test, check, tokens, schema, explain, stats, diff.  "
+                        "'arabic-ie COMMAND --help' for each.\n"
                         "exit codes: 0 ok, 1 rule examples failed, 2 usage or rule errors, 3 some inputs unreadable")
     ap.add_argument("--version", action="version", version=f"arabic-ie {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -266,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="print the JSON Schema of rule packs (for editors)")
     s.set_defaults(func=cmd_schema)
+    from .tools import register as register_tools
+    register_tools(sub, _add_rules)   # explain, stats, diff (issue 9)
     return ap
 
 
