@@ -103,7 +103,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     if paths == ["-"] and is_tty(sys.stdin):
         raise UsageError("no input: give files or folders, or pipe text into standard input ('-')")
     target = _AtomicOutput(args.output) if args.output else None
-    sink = StreamSink(target.stream if target else sys.stdout, args.format)
+    stream = target.stream if target else sys.stdout
+    if args.format == "html":
+        from .report import HtmlSink   # one self-contained page, written on close
+        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name)
+    else:
+        sink = StreamSink(stream, args.format)
     failures = replaced = n = 0
     progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
@@ -127,6 +132,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         sink.close()
     except KeyboardInterrupt:
         progress.close()
+        sink.close()      # an HTML page is written on close: it keeps the documents done so far
         if target:
             target.commit()
         _err(f"interrupted after {n} documents; the output holds whole records for those")
@@ -196,6 +202,9 @@ def cmd_tokens(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
     from .schema import json_schema
+    if getattr(args, "path", False):
+        print(Path(__file__).with_name("pack.schema.json"))
+        return EXIT_OK
     print(json.dumps(json_schema(), ensure_ascii=False, indent=2))
     return EXIT_OK
 
@@ -230,8 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("paths", nargs="*", metavar="PATH", help="files, folders (recursive) or '-' for stdin")
     _add_rules(m)
     m.add_argument("--labels", action="append", metavar="L1,L2", help="only output these labels")
-    m.add_argument("--format", choices=("jsonl", "tsv", "table"), default="jsonl",
-                   help="jsonl (default, one JSON object per mention), tsv, or table (for people)")
+    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html"), default="jsonl",
+                   help="jsonl (default, one JSON object per mention), tsv, table (for people), or html "
+                        "(one self-contained page to open in a browser)")
     m.add_argument("--output", "-o", metavar="FILE", help="write here (atomically) instead of stdout")
     m.add_argument("--glob", default="*.txt", help="which files to read inside folders (default: *.txt)")
     m.add_argument("--encoding-errors", choices=("strict", "replace", "skip"), default="strict",
@@ -266,6 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     k.set_defaults(func=cmd_tokens)
 
     s = sub.add_parser("schema", help="print the JSON Schema of rule packs (for editors)")
+    s.add_argument("--path", action="store_true", help="print where the installed schema file is instead")
     s.set_defaults(func=cmd_schema)
     from .tools import register as register_tools
     register_tools(sub, _add_rules)   # explain, stats, diff (issue 9)
