@@ -90,6 +90,8 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress, islice
+from operator import attrgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -302,12 +304,20 @@ def _parse_defaults(line: str, start: int, file: str | None, lineno: int) -> dic
     return out
 
 
+#: A gazetteer file larger than this is refused (a pack is untrusted input: bound the memory it takes).
+MAX_GAZETTEER_BYTES = 100 * 1024 * 1024
+
+
 def _read_bytes(p: str) -> bytes:
     try:
         with open(p, "rb") as fh:
-            return fh.read()
+            data = fh.read(MAX_GAZETTEER_BYTES + 1)
     except OSError as e:
         raise GazetteerError(f"cannot read gazetteer {p}: {e.strerror or e}") from None
+    if len(data) > MAX_GAZETTEER_BYTES:
+        raise GazetteerError(f"gazetteer is larger than {MAX_GAZETTEER_BYTES // (1024 * 1024)} MiB "
+                             "(limit MAX_GAZETTEER_BYTES)", SourcePos(p, 1, 1))
+    return data
 
 
 def read_entries(path: str | os.PathLike[str]) -> GazetteerSource:
@@ -420,7 +430,7 @@ class Gazetteer:
 
     __slots__ = ("name", "label", "path", "article_optional", "_paths", "_blob", "_offs",
                  "_canon", "_types", "_type_idx", "_attrs", "_attr_idx", "_lines", "_alts",
-                 "_values", "_strict", "from_cache")
+                 "_values", "_strict", "from_cache", "_starts")
 
     def __init__(self) -> None:  # use load() / build()
         self.name: str | None = None
@@ -440,6 +450,9 @@ class Gazetteer:
         self._alts: dict[int, tuple[int, ...]] = {}
         self._values: frozenset[str] = frozenset()
         self._strict: dict[int, str] = {}
+        # (norms, stems): what a token's norm / stem must be to start a path; derived from
+        # _paths on first use (see `_start_sets`), so a scan skips other tokens in bulk.
+        self._starts: tuple[frozenset[str], frozenset[str]] | None = None
 
     # ---------------------------------------------------------------- construction
 
@@ -639,7 +652,7 @@ class Gazetteer:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k in self.__slots__:
-            setattr(self, k, state[k])
+            setattr(self, k, state.get(k))
         self._attrs = [MappingProxyType(a) if a else _EMPTY for a in self._attrs]
 
     # ---------------------------------------------------------------- entries
@@ -678,8 +691,35 @@ class Gazetteer:
 
     # ---------------------------------------------------------------- matching
 
+    def _start_sets(self) -> tuple[frozenset[Any], ...]:
+        """What can start a match, as norms: single-token entries, first words and first two
+        words of longer ones; the same for article-optional paths, read through the stem. A
+        token that is in none (alone, or with the next token's norm) is skipped in bulk by `find`."""
+        st = self._starts
+        if st is None:
+            sets: tuple[set[Any], set[Any], set[Any], set[Any]] = (set(), set(), set(), set())
+            for p, v in self._paths.items():
+                keys = p.split(_SEP, 2)
+                if len(keys) == 1 and v < 0:
+                    continue            # only a prefix: its longer paths give the pairs
+                art = keys[0].startswith(_ART)
+                k = [_core_of(keys[0][1:] if art else keys[0])] + [_core_of(x) for x in keys[1:2]]
+                base = 2 if art else 0
+                if len(k) == 1:
+                    sets[base].add(k[0])
+                else:
+                    sets[base + 1].add((k[0], k[1]))
+            single, pairs, art_single, art_pairs = (frozenset(x) for x in sets)
+            st = self._starts = (single, frozenset(a for a, _ in pairs), pairs,
+                                 art_single, frozenset(a for a, _ in art_pairs), art_pairs)
+        return st
+
     def find(self, doc: Document) -> list[GazMatch]:
-        """Leftmost-longest, non-overlapping matches inside each sentence of `doc`."""
+        """Leftmost-longest, non-overlapping matches inside each sentence of `doc`.
+
+        Tokens that cannot start an entry (their norm, or stem for an article-optional
+        entry, begins no path) are skipped in bulk before any per-token work.
+        """
         toks = doc.tokens
         paths = self._paths
         get = paths.get
@@ -694,29 +734,51 @@ class Gazetteer:
                         return k
                 return -1
         out: list[GazMatch] = []
-        ranges = doc.sentences if doc.sentences else ((0, len(toks)),)
-        for s, e in ranges:
-            i = s
-            while i < e:
-                t = toks[i]
-                suf = t.suf
-                k1 = t.norm if not suf else f"{_CLITIC}{t.norm}{_CLITIC}{suf}"
-                best_end, best = -1, -1
-                v = get(k1)
+        n = len(toks)
+        if not n or not paths:
+            return out
+        single, firsts, pairs, art_single, art_firsts, art_pairs = self._start_sets()
+        norms = list(map(_NORM, toks))
+        cands = list(compress(range(n), map(single.__contains__, norms)))
+        if pairs:
+            more = _pair_starts(norms, norms, firsts, pairs, n)
+            cands = sorted(set(cands).union(more)) if cands else more
+        if art_single or art_pairs:
+            stems = list(map(_STEM, toks))
+            more2 = set(compress(range(n), map(art_single.__contains__, stems)))
+            more2.update(_pair_starts(stems, norms, art_firsts, art_pairs, n))
+            cands = sorted(more2.union(cands))
+        ranges = doc.sentences if doc.sentences else ((0, n),)
+        si, nr = 0, len(ranges)
+        s, e = ranges[0]
+        resume = 0
+        for i in cands:
+            if i < resume:
+                continue
+            while i >= e:           # the sentence holding i (tokens outside every sentence are skipped)
+                si += 1
+                if si >= nr:
+                    return out
+                s, e = ranges[si]
+            if i < s:
+                continue
+            t = toks[i]
+            suf = t.suf
+            k1 = t.norm if not suf else f"{_CLITIC}{t.norm}{_CLITIC}{suf}"
+            best_end, best = -1, -1
+            v = get(k1)
+            if v is not None:
+                best_end, best = _extend(toks, get, k1, v, i, e, check)
+            if t.definite:
+                k2 = _ART + (t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}")
+                v = get(k2)
                 if v is not None:
-                    best_end, best = _extend(toks, get, k1, v, i, e, check)
-                if t.definite:
-                    k2 = _ART + (t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}")
-                    v = get(k2)
-                    if v is not None:
-                        end2, idx2 = _extend(toks, get, k2, v, i, e, check)
-                        if end2 > best_end:
-                            best_end, best = end2, idx2
-                if best >= 0:
-                    out.append(GazMatch(i, best_end, best))
-                    i = best_end
-                else:
-                    i += 1
+                    end2, idx2 = _extend(toks, get, k2, v, i, e, check)
+                    if end2 > best_end:
+                        best_end, best = end2, idx2
+            if best >= 0:
+                out.append(GazMatch(i, best_end, best))
+                resume = best_end
         return out
 
     def spans(self, doc: Document) -> list[tuple[Span, Entry]]:
@@ -735,6 +797,25 @@ class Gazetteer:
             if m.tok_start == 0 and m.tok_end == len(doc.tokens):
                 return [self.entry(j) for j in (m.entry_index, *self.alternatives(m.entry_index))]
         return []
+
+
+_NORM = attrgetter("norm")
+_STEM = attrgetter("stem")
+
+
+def _pair_starts(first: list[str], second: list[str], firsts: frozenset[str], pairs: frozenset[Any],
+                 n: int) -> list[int]:
+    """Positions i < n-1 where (first[i], second[i+1]) is in `pairs` (in bulk: C-level passes)."""
+    c = list(compress(range(n - 1), map(firsts.__contains__, first)))
+    if not c:
+        return c
+    nxt = map(second.__getitem__, map((1).__add__, c))
+    return list(compress(c, map(pairs.__contains__, zip(map(first.__getitem__, c), nxt))))
+
+
+def _core_of(key: str) -> str:
+    """The norm (or stem) inside a token key (`norm` or `pre\\0norm\\0suf`)."""
+    return key.split(_CLITIC)[1] if _CLITIC in key else key
 
 
 def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int,
