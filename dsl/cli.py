@@ -91,7 +91,8 @@ class _Progress:
 def cmd_match(args: argparse.Namespace) -> int:
     from .inputs import InputProblem, iter_inputs, is_tty
     from .output import StreamSink
-    from .runner import match_documents
+    from .parallel import EngineError, engine_for, expand_globs, open_store
+    from .store import StoreError
     pack = _load_pack(args)
     labels = frozenset(x for v in (args.labels or []) for x in v.split(",") if x) or None
     if labels:
@@ -99,22 +100,29 @@ def cmd_match(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"--labels names unknown label(s): {', '.join(unknown)} "
                              f"(the packs produce: {', '.join(pack.labels())})")
-    paths = args.paths or ["-"]
+    paths = expand_globs(args.paths or ["-"])
     if paths == ["-"] and is_tty(sys.stdin):
         raise UsageError("no input: give files or folders, or pipe text into standard input ('-')")
-    target = _AtomicOutput(args.output) if args.output else None
+    try:
+        store = open_store(args, pack, labels)   # SQLite: written in place, resumable
+    except (EngineError, StoreError) as e:
+        raise UsageError(str(e)) from None
+    target = _AtomicOutput(args.output) if args.output and store is None else None
     stream = target.stream if target else sys.stdout
-    if args.format == "html":
+    if store is None and args.format == "html":
         from .report import HtmlSink   # one self-contained page, written on close
         sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name)
     else:
-        sink = StreamSink(stream, args.format)
+        sink = store or StreamSink(stream, args.format)
     failures = replaced = n = 0
     progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
                         jsonl_field=args.jsonl_field, id_field=args.id_field)
+    if store is not None:
+        items = store.pending(items)   # documents recorded by an earlier run are skipped
+    results = engine_for(args, pack, items, labels)
     try:
-        for res in match_documents(pack, items, labels):
+        for res in results:
             if isinstance(res, InputProblem):
                 progress.close()
                 _err(("warning: " if res.skipped else "") + str(res))
@@ -132,16 +140,33 @@ def cmd_match(args: argparse.Namespace) -> int:
         sink.close()
     except KeyboardInterrupt:
         progress.close()
-        sink.close()      # an HTML page is written on close: it keeps the documents done so far
+        results.close()   # stop the worker processes
+        if store is None:
+            sink.close()      # an HTML page is written on close: it keeps the documents done so far
         if target:
             target.commit()
+        if store is not None:
+            store.close("interrupted")
         _err(f"interrupted after {n} documents; the output holds whole records for those")
         return EXIT_INTERRUPTED
-    except BaseException:
+    except EngineError as e:
+        progress.close()
         if target:
             target.abort()
+        if store is not None:
+            store.close("failed")
+        _err(f"{e} (after {n} documents)")
+        return EXIT_USAGE
+    except BaseException:
+        results.close()
+        if target:
+            target.abort()
+        if store is not None:
+            store.close("failed")
         raise
     progress.close()
+    if store is not None and store.skipped:
+        _err(f"resumed: {store.skipped} documents already in {args.output} were skipped")
     if target:
         target.commit()
     if replaced:
@@ -248,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what to do with invalid UTF-8: report the file (strict, default), replace or skip bytes")
     m.add_argument("--jsonl-field", metavar="FIELD", help="inputs are JSON Lines; the text is in FIELD")
     m.add_argument("--id-field", metavar="FIELD", help="with --jsonl-field: the document id is in FIELD")
+    from .parallel import add_match_options
+    add_match_options(m)   # --workers, --dask, --scheduler; --format sqlite (issue 8)
     m.set_defaults(func=cmd_match)
 
     t = sub.add_parser("test", help="run every rule's examples; ends with 'N passed, N failed'",
