@@ -155,7 +155,7 @@ def cmd_match(args: argparse.Namespace) -> int:
             target.abort()
         if store is not None:
             store.close("failed")
-        _err(f"{e} (after {n} documents)")
+        _err(f"{e} (after {n} documents)" if n else str(e))
         return EXIT_USAGE
     except BaseException:
         results.close()

@@ -44,7 +44,7 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 #: A transaction is committed after this many documents ...
 BATCH_DOCS = 256
 #: ... or after this many seconds, whichever comes first.
-BATCH_SECONDS = 2.0
+BATCH_SECONDS = 0.5
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -189,11 +189,28 @@ class SqliteSink(Sink):
             c.execute("BEGIN IMMEDIATE")
             self._open_batch = True
         self._in_flight.discard(doc_id)
-        cur = c.execute("INSERT INTO documents(doc, chars, n_mentions, run, done_at) VALUES (?, ?, ?, ?, ?) "
-                        "ON CONFLICT(doc) DO NOTHING", (doc_id, len(text), len(mentions), self.run, _now()))
-        if cur.rowcount == 0:   # the same id twice in one run, both in flight: keep the first
+        c.execute("SAVEPOINT doc")   # all of the document or nothing, even when Ctrl-C lands in here
+        try:
+            recorded = self._insert(doc_id, text, mentions)
+        except BaseException:
+            c.execute("ROLLBACK TO doc")
+            c.execute("RELEASE doc")
+            raise
+        c.execute("RELEASE doc")
+        if not recorded:   # the same id twice in one run, both in flight: keep the first
             self.duplicates += 1
             return
+        self.written += 1
+        self._batch_n += 1
+        if self._batch_n >= self.batch_docs or time.monotonic() - self._batch_t >= self.batch_seconds:
+            self.commit()
+
+    def _insert(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> bool:
+        c = self.conn
+        cur = c.execute("INSERT INTO documents(doc, chars, n_mentions, run, done_at) VALUES (?, ?, ?, ?, ?) "
+                        "ON CONFLICT(doc) DO NOTHING", (doc_id, len(text), len(mentions), self.run, _now()))
+        if cur.rowcount == 0:
+            return False
         doc_row = cur.lastrowid
         m_rows: list[tuple[Any, ...]] = []
         a_rows: list[tuple[Any, ...]] = []
@@ -211,10 +228,7 @@ class SqliteSink(Sink):
         if a_rows:
             c.executemany("INSERT INTO arguments(id, mention, name, position, start, end, text, label) "
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", a_rows)
-        self.written += 1
-        self._batch_n += 1
-        if self._batch_n >= self.batch_docs or time.monotonic() - self._batch_t >= self.batch_seconds:
-            self.commit()
+        return True
 
     def commit(self) -> None:
         """Commit the documents written so far."""
