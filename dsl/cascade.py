@@ -122,17 +122,18 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
     allowed = None if only_rules is None else set(only_rules)
     # All rules of a phase are searched together by the pack-wide matcher (dsl.multimatch):
     # same matches, in the same order, as running each rule's program alone.
-    matcher = for_pack(pack)
+    compiled = for_pack(pack)
+    matcher = compiled.matcher
     doc_types = None
-    first_index = 0
     for phase_no, phase in enumerate(pack.phases):
-        base = first_index
-        first_index += len(phase.rules)
-        indexed = [(base + k, r) for k, r in enumerate(phase.rules) if allowed is None or r.name in allowed]
-        rules = [r for _, r in indexed]
-        if not rules:
+        indexed_all, produced_all = compiled.phase_rules[phase_no]
+        if allowed is None:
+            indexed, produced = indexed_all, produced_all
+        else:
+            indexed = [(k, r) for k, r in indexed_all if r.name in allowed]
+            produced = {r.label for _, r in indexed}
+        if not indexed:
             continue
-        produced = {r.label for r in rules}
         seen: set[tuple[Any, ...]] = {m.key() for lab in produced for m in mentions.get(lab, ())}
         rounds = MAX_FIXPOINT_ROUNDS if phase.recursive else 1
         for round_ in range(rounds):
@@ -144,10 +145,11 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
             found = matcher.search(ctx, group=phase_no, rules=None if allowed is None else [i for i, _ in indexed],
                                    doc_types=doc_types, timings=timings)
             new: list[Mention] = []
-            for k, rule in indexed:
+            by_index = compiled.rule_at
+            for k, rule in (indexed if observer is not None else [(k, by_index[k]) for k in sorted(found)]):
                 t0 = perf_counter() if observer is not None else 0.0
                 n0 = len(new)
-                for match in found[k]:
+                for match in found.get(k, ()):
                     m = _mention_from_match(rule, match, doc)
                     if m is not None and m.key() not in seen:
                         seen.add(m.key())

@@ -44,16 +44,21 @@ from operator import attrgetter
 from time import perf_counter
 from typing import Any
 
-from .compiler import (ANALYSIS_ATTRS, PredAnd, PredEq, PredIn, PredNot, PredOr, PredRegex, Program,
-                       get_value)
+from .compiler import (ANALYSIS_ATTRS, CLOSE, JMP, OPEN, SPLIT, TOKEN, PredAnd, PredEq, PredIn, PredNot, PredOr,
+                       PredRegex, Program, get_value)
 from .document import Document
 from .matcher import Match, MatchContext, _Run, _windows
 
-__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "required_literal"]
+__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "for_pack", "required_literal"]
 
 #: Attributes an index key may name (strings read from an analysis or from the token).
 _INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"})
-_TOKEN_FIELDS = ("text", "word", "norm", "stem", "pre", "suf", "definite", "shape", "sent_start", "sent_end")
+#: The Token fields a predicate on each attribute reads (analysis attributes come from the
+#: token's own fields when it has one analysis, from `analyses` otherwise).
+_FIELDS_OF = {"stem": ("stem",), "norm": ("norm",), "pre": ("pre",), "suf": ("suf",), "def": ("definite",),
+              "conj": ("pre",), "prep": ("pre",), "fut": ("pre",), "text": ("text",), "word": ("word",),
+              "shape": ("shape",), "sent_start": ("sent_start",), "sent_end": ("sent_end",)}
+_ALL_FIELDS = ("text", "word", "norm", "stem", "pre", "suf", "definite", "shape", "sent_start", "sent_end")
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,59 @@ def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
     return None
 
 
+def _pair_filter(prog: Program, gmap: Sequence[int], preds: Sequence[Any]
+                 ) -> tuple[tuple[int, tuple[int, ...] | None], ...] | None:
+    """For each instruction that can consume a match's first token: its predicate and the
+    predicates that can consume the second token (None: unconstrained, or the match may end).
+
+    Read from the compiled code by following SPLIT/JMP/OPEN/CLOSE; None when the first token
+    is taken otherwise (mention, lookaround, anchor) or may be any token.
+    """
+    code = prog.code
+
+    def closure(start: int) -> list[int] | None:
+        seen: set[int] = set()
+        stack = [start]
+        toks: list[int] = []
+        while stack:
+            pc = stack.pop()
+            if pc in seen:
+                continue
+            seen.add(pc)
+            ins = code[pc]
+            op = ins[0]
+            if op == TOKEN:
+                toks.append(pc)
+            elif op == SPLIT:
+                stack.extend((ins[1], ins[2]))
+            elif op == JMP:
+                stack.append(ins[1])
+            elif op == OPEN or op == CLOSE:
+                stack.append(pc + 1)
+            else:           # MATCH, MENTION, LOOK, BOL, EOL: no simple second-token test
+                return None
+        return toks
+
+    firsts = closure(0)
+    if not firsts:
+        return None
+    out: list[tuple[int, tuple[int, ...] | None]] = []
+    for f in sorted(firsts):
+        pi = code[f][1]
+        if pi < 0:
+            return None
+        follow = closure(f + 1)
+        second: tuple[int, ...] | None = None
+        if follow and all(code[x][1] >= 0 for x in follow):
+            second = tuple(sorted({gmap[code[x][1]] for x in follow}))
+            if any(_is_dynamic(preds[g]) for g in second):
+                second = None
+        out.append((gmap[pi], second))
+    if all(sec is None for _, sec in out):
+        return None
+    return tuple(out)
+
+
 # ---------------------------------------------------------------- per-document state
 
 @dataclass
@@ -181,13 +239,15 @@ class DocTypes:
 class _Caches:
     """Everything cached across documents; replaced as a whole when it grows past its bound."""
 
-    __slots__ = ("types", "keys", "pred", "cand")
+    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc")
 
     def __init__(self, n_preds: int, n_groups: int) -> None:
         self.types: dict[Any, int] = {}
         self.keys: list[Any] = []                       # tid -> a token of that type (its key object)
         self.pred: list[dict[int, bool]] = [{} for _ in range(n_preds)]
         self.cand: list[dict[int, tuple[int, ...]]] = [{} for _ in range(n_groups)]
+        self.pair: list[dict[tuple[int, int], tuple[int, ...]]] = [{} for _ in range(n_groups)]
+        self.rule_pc: dict[int, list[dict[int, bool]]] = {}
 
 
 @dataclass
@@ -198,6 +258,11 @@ class _Rule:
     labels: frozenset[str]
     any: bool
     dynamic: bool                          # a first constraint reads a document set
+    # (first-token predicate, predicates one of which the second token must satisfy or None
+    # when it is free), one pair per way the program can consume its first token; None when
+    # the program starts otherwise (a mention, a lookaround, an anchor, `[]`).
+    pairs: tuple[tuple[int, tuple[int, ...] | None], ...] | None = None
+    dyn_slots: tuple[int, ...] = ()          # local predicates that read a document set
 
 
 class PackMatcher:
@@ -233,13 +298,23 @@ class PackMatcher:
             first = prog.first_tokens
             fg = tuple(sorted({gmap[k] for k in first.preds}))
             rules.append(_Rule(spec, tuple(gmap), fg, frozenset(first.labels), bool(first.any),
-                               any(_is_dynamic(preds[g]) for g in fg)))
+                               any(_is_dynamic(preds[g]) for g in fg), _pair_filter(prog, gmap, preds),
+                               tuple(k for k, g in enumerate(gmap) if _is_dynamic(preds[g]))))
         self.preds = tuple(preds)
         self.per_analysis = tuple(per_analysis)
         self.dynamic = tuple(_is_dynamic(p) for p in preds)
         self.rules = tuple(rules)
         self.reads_extra = extra
-        self._key_of = attrgetter(*_TOKEN_FIELDS)
+        # A token's type key holds exactly the fields the pack's token predicates read (a pack
+        # testing stem and norm keys on those two), plus the analyses of ambiguous tokens.
+        read: set[str] = set()
+        for p, is_mention in zip(preds, _mention_flags(self.specs, index)):
+            if not is_mention:
+                read |= p.attrs()
+        fields = sorted({f for a in read for f in _FIELDS_OF.get(a, _ALL_FIELDS if a not in _FIELDS_OF else ())})
+        self.key_fields = tuple(fields)
+        self.key_analyses = any(per_analysis[g] for g in range(len(preds)))
+        self._key_of = attrgetter(*fields) if fields else None
         self._lock = threading.Lock()
         self._caches = _Caches(len(preds), len(self.groups))
         self._build_index()
@@ -301,8 +376,8 @@ class PackMatcher:
                     self._caches = _Caches(len(self.preds), len(self.groups))
                 caches = self._caches
         toks = doc.tokens
-        keys = list(map(self._key_of, toks))
-        if keys:
+        keys: list[Any] = list(map(self._key_of, toks)) if self._key_of is not None else [()] * len(toks)
+        if keys and self.key_analyses:
             lens = list(map(len, map(_analyses, toks)))
             for i in compress(range(len(toks)), map((1).__lt__, lens)):
                 keys[i] = (keys[i], toks[i].analyses)
@@ -365,6 +440,29 @@ class PackMatcher:
                     break
         return tuple(out)
 
+    def _second(self, caches: _Caches, cand: tuple[int, ...], tid: int, nxt: int) -> tuple[int, ...]:
+        """The rules of `cand` (which can start on type `tid`) that can also take a next token of type `nxt`."""
+        out = []
+        tok = caches.keys[tid]
+        ntok = caches.keys[nxt] if nxt >= 0 else None
+        preds = caches.pred
+        for r in cand:
+            pairs = self.rules[r].pairs
+            if pairs is None:
+                out.append(r)
+                continue
+            for g1, second in pairs:
+                if not self._test(preds[g1], g1, tok, tid, {}):
+                    continue
+                if second is None:
+                    break
+                if ntok is not None and any(self._test(preds[g2], g2, ntok, nxt, {}) for g2 in second):
+                    break
+            else:
+                continue
+            out.append(r)
+        return tuple(out)
+
     def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
         r = cache.get(tid)
         if r is None:
@@ -382,7 +480,8 @@ class PackMatcher:
         """Matches of every rule of `group` (or only `rules`, a subset of it) over `ctx.doc`.
 
         Returns rule index -> matches, in text order, exactly those of
-        `matcher.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`.
+        `matcher.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
+        rules without a match are left out (the work is proportional to the rules that can start).
         With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
         pass proportional to the start positions it was given.
         """
@@ -405,8 +504,17 @@ class PackMatcher:
                 if c is None:
                     c = cand[tids[i]] = self._candidates(caches, group, tids[i])
                 cs[i] = c
+        # ... narrowed by the type of the next token (rules whose second token is constrained)
+        pair = caches.pair[group]
+        if len(pair) > self.cache_size:
+            pair.clear()
+        last = n - 1
         for i in compress(range(n), cs):
-            for r in cs[i]:
+            key = (tids[i], tids[i + 1] if i < last else -1)
+            c = pair.get(key)
+            if c is None:
+                c = pair[key] = self._second(caches, cs[i], key[0], key[1])
+            for r in c:
                 lst = positions.get(r)
                 if lst is None:
                     positions[r] = [i]
@@ -446,21 +554,35 @@ class PackMatcher:
                 positions[r] = sorted(set(starts) | set(prev)) if prev else sorted(starts)
 
         shared = (perf_counter() - t_start) if timings is not None else 0.0
-        # 4. each rule's VM at its start positions
+        # 4. each rule's VM at its start positions (only rules that can start somewhere)
         out: dict[int, list[Match]] = {}
         dyn_pcache: dict[int, dict[int, bool]] = {}
+        if timings is None:
+            active = sorted(positions) if wanted is None else sorted(r for r in positions if r in wanted)
+            if gi.anywhere:
+                active = sorted(set(active).union(r for r in gi.anywhere if wanted is None or r in wanted))
+        else:
+            active = list(members)
         full = range(n)
-        for r in members:
+        rule_pc = caches.rule_pc
+        for r in active:
             rule = self.rules[r]
             pos_list: Sequence[int] | None = full if rule.any else positions.get(r)
             if not pos_list:
-                out[r] = []
                 if timings is not None:
                     timings[r] = timings.get(r, 0.0)
                 continue
             t0 = perf_counter() if timings is not None else 0.0
-            pc = [caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {}) for g in rule.gmap]
-            out[r] = self._run_rule(rule.spec, ctx, dt, pos_list, pc)
+            pc = rule_pc.get(r)
+            if pc is None:   # the rule's predicate caches: shared across documents unless dynamic
+                pc = rule_pc[r] = [caches.pred[g] for g in rule.gmap]
+            if rule.dyn_slots:
+                pc = list(pc)
+                for k in rule.dyn_slots:
+                    pc[k] = dyn_pcache.setdefault(rule.gmap[k], {})
+            found = self._run_rule(rule.spec, ctx, dt, pos_list, pc)
+            if found:
+                out[r] = found
             if timings is not None:
                 timings[r] = timings.get(r, 0.0) + perf_counter() - t0
         if timings is not None and members:
@@ -523,32 +645,50 @@ class _GroupIndex:
 _analyses = attrgetter("analyses")
 
 
+def _mention_flags(specs: Sequence[RuleSpec], index: Mapping[Any, int]) -> list[bool]:
+    """Per global predicate: True when it is only ever tested on mention attributes."""
+    token_use: set[int] = set()
+    mention_use: set[int] = set()
+    for spec in specs:
+        prog = spec.program
+        for k, p in enumerate(prog.preds):
+            (mention_use if k in prog.mention_preds else token_use).add(index[p])
+    return [g in mention_use and g not in token_use for g in range(len(index))]
+
+
 def _is_none(x: Any) -> bool:
     return x is None
 
 
-def for_pack(pack: Any) -> PackMatcher:
-    """The pack matcher of a compiled `Pack`: one group per cascade phase, rules in phase order.
+@dataclass
+class CompiledPack:
+    """A pack's rules ready for the cascade: the pack matcher (one group per phase) and, per
+    phase, the (rule index, rule) pairs and the labels the phase produces."""
 
-    Built on first use and kept on the pack (a Pack is immutable once loaded).
-    """
-    pm = pack.__dict__.get("_pack_matcher")
-    if pm is not None and pm.phases is pack.phases:
-        return pm.matcher
+    phases: Any
+    matcher: PackMatcher
+    phase_rules: list[tuple[list[tuple[int, Any]], set[str]]]
+    rule_at: list[Any]
+
+
+def for_pack(pack: Any) -> CompiledPack:
+    """The compiled form of a `Pack` for the cascade, built on first use and kept on the pack
+    (a Pack is immutable once loaded; the matcher's caches are not pickled with it)."""
+    cp = pack.__dict__.get("_compiled_rules")
+    if cp is not None and cp.phases is pack.phases:
+        return cp
     specs: list[RuleSpec] = []
     groups: list[list[int]] = []
+    phase_rules: list[tuple[list[tuple[int, Any]], set[str]]] = []
+    rule_at: list[Any] = []
     for phase in pack.phases:
         g = []
         for rule in phase.rules:
             g.append(len(specs))
             specs.append(RuleSpec(rule.program, rule.mode, rule.cross_sentence))
+            rule_at.append(rule)
         groups.append(g)
-    matcher = PackMatcher(specs, groups)
-    pack.__dict__["_pack_matcher"] = _Attached(pack.phases, matcher)
-    return matcher
-
-
-@dataclass
-class _Attached:
-    phases: Any
-    matcher: PackMatcher
+        phase_rules.append(([(k, rule_at[k]) for k in g], {rule_at[k].label for k in g}))
+    cp = CompiledPack(pack.phases, PackMatcher(specs, groups), phase_rules, rule_at)
+    pack.__dict__["_compiled_rules"] = cp
+    return cp

@@ -53,16 +53,16 @@ def test_pack_matcher_equals_each_program_alone_and_the_reference(pack, docs, ca
         dt = pm.prepare(doc)
         for g, members in enumerate(groups):
             found = pm.search(ctx, group=g, doc_types=dt)
-            assert sorted(found) == sorted(members)
+            assert set(found) <= set(members) and all(found.values())   # rules without a match are left out
             for r in members:
                 ast, prog, mode, cross = pack[r]
                 alone = list(finditer(prog, MatchContext(doc, index_mentions(mentions), dsets), mode=mode,
                                       cross_sentence=cross))
-                assert found[r] == alone, S.format_pattern(ast)
+                assert found.get(r, []) == alone, S.format_pattern(ast)
                 ref = reference_finditer(resolve(S.format_pattern(ast), ATTR_ENV), ATTR_ENV, doc,
                                          mentions=index_mentions(mentions), sets=dsets, mode=mode,
                                          cross_sentence=cross)
-                assert as_tuples(found[r]) == ref, S.format_pattern(ast)
+                assert as_tuples(found.get(r, [])) == ref, S.format_pattern(ast)
 
 
 @SETTINGS
@@ -74,8 +74,8 @@ def test_a_subset_of_rules_gives_the_same_matches_for_those_rules(pack, data, pi
     every = pm.search(ctx)
     subset = sorted(r for r in pick if r < len(pack))
     some = pm.search(ctx, rules=subset)
-    assert sorted(some) == subset
-    assert all(some[r] == every[r] for r in subset)
+    assert set(some) <= set(subset)
+    assert all(some.get(r, []) == every.get(r, []) for r in subset)
 
 
 def test_rules_are_indexed_by_what_starts_them():
@@ -106,6 +106,7 @@ def test_the_matcher_pickles_without_its_caches():
     again = pickle.loads(pickle.dumps(pm))
     assert again._caches.types == {}
     assert again.search(MatchContext(doc, {}, {})) == before and before[0]
+    assert again.key_fields == ("definite", "stem")    # the type key holds what the predicates read
 
 
 def _doc():
