@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.RawDescriptionHelpFormatter
     ap = _Parser(prog="arabic-ie", formatter_class=fmt,
                  description="Rule-based information extraction for Arabic text.",
-                 epilog="commands: match, test, check, tokens, schema, explain, stats, diff.  "
+                 epilog="commands: match, test, check, tokens, schema, explain, stats, diff, bench.  "
                         "'arabic-ie COMMAND --help' for each.\n"
                         "exit codes: 0 ok, 1 rule examples failed, 2 usage or rule errors, 3 some inputs unreadable")
     ap.add_argument("--version", action="version", version=f"arabic-ie {__version__}")
@@ -307,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_schema)
     from .tools import register as register_tools
     register_tools(sub, _add_rules)   # explain, stats, diff (issue 9)
+    from .bench import register as register_bench
+    register_bench(sub)   # bench (issue 6)
     return ap
 
 
