@@ -91,6 +91,7 @@ words only (lexicons reload from the package data).
 """
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -254,15 +255,14 @@ def _token_maker() -> Any:
     names = tuple(f.name for f in fields(Token))
     if names != _TOKEN_FIELDS or hasattr(Token, "__post_init__"):  # pragma: no cover
         return lambda *args: Token(*args)
-    setters = tuple(getattr(Token, n).__set__ for n in names)
-    new = object.__new__
-
-    def make(*args: Any) -> Token:
-        t = new(Token)
-        for st, v in zip(setters, args):
-            st(t, v)
-        return t
-    return make
+    # Straight-line code (no loop over the 18 slots): about twice as fast as a loop with zip.
+    ns: dict[str, Any] = {"new": object.__new__, "Token": Token}
+    for k, n in enumerate(names):
+        ns[f"set{k}"] = getattr(Token, n).__set__
+    params = ", ".join(f"a{k}" for k in range(len(names)))
+    body = "".join(f"    set{k}(t, a{k})\n" for k in range(len(names)))
+    exec(f"def make({params}):\n    t = new(Token)\n{body}    return t\n", ns)
+    return ns["make"]
 
 
 _make_token = _token_maker()
@@ -636,26 +636,36 @@ class Analyzer:
         """Tokenize, segment and sentence-split `text`; offsets point into `text` itself."""
         if not isinstance(text, str):
             raise InputError(f"{id or 'input'}: text must be a str, not {type(text).__name__}")
-        raw = scan(text)
-        sents = _split_spans(text, [(s, e) for s, e, _ in raw])
-        tokens: list[Token] = []
-        append = tokens.append
-        get = self._surface_cache.get
-        entry = self._entry
-        make = _make_token
-        empty = _EMPTY
-        for si, (a, b) in enumerate(sents):
-            last = b - 1
-            for k in range(a, b):
-                s, e, kind = raw[k]
-                sf = text[s:e]
-                en = get(sf if kind == "word" else kind + "\x00" + sf)
-                if en is None:
-                    en = entry(sf, kind)
-                rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = en
-                append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
-                            si, k == a, k == last, ans, empty))
-        return Document(text, tuple(tokens), tuple(sents), id)
+        # The cyclic garbage collector is paused while the tokens are built: they hold no
+        # cycles, and otherwise every 700 new tokens trigger a collection that rescans the
+        # caller's live objects (a quarter of the analysis time when documents are kept).
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            raw = scan(text)
+            sents = _split_spans(text, raw)   # reads only (start, end) of each item
+            tokens: list[Token] = []
+            append = tokens.append
+            get = self._surface_cache.get
+            entry = self._entry
+            make = _make_token
+            empty = _EMPTY
+            for si, (a, b) in enumerate(sents):
+                last = b - 1
+                for k in range(a, b):
+                    s, e, kind = raw[k]
+                    sf = text[s:e]
+                    en = get(sf if kind == "word" else kind + "\x00" + sf)
+                    if en is None:
+                        en = entry(sf, kind)
+                    rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = en
+                    append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
+                                si, k == a, k == last, ans, empty))
+            return Document(text, tuple(tokens), tuple(sents), id)
+        finally:
+            if paused:
+                gc.enable()
 
 
 _ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")

@@ -31,6 +31,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from bisect import bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 
 import regex
 
@@ -110,14 +111,48 @@ def shape_of(s: str) -> str:
     return "symbol"
 
 
+#: Runs of non-whitespace. No token kind contains whitespace, and every assertion of
+#: `_MASTER` that looks past a token sees whitespace and the end of the string alike (neither
+#: is a letter, digit, mark, `@`, `.` or joiner), so the tokens of a text are the tokens of
+#: its chunks, each scanned alone, shifted by the chunk's offset.
+_CHUNK = regex.compile(r"\S+", regex.V0)
+_CHUNK_CACHE: dict[str, tuple[tuple[int, int, str], ...]] = {}
+_CHUNK_CACHE_SIZE = 100_000
+
+
+def _scan_chunk(chunk: str) -> tuple[tuple[int, int, str], ...]:
+    """The raw tokens of one whitespace-free chunk, relative to it (cached: chunks repeat)."""
+    out = []
+    for m in _MASTER.finditer(chunk):
+        kind = m.lastgroup
+        out.append((m.start(), m.end(), "word" if kind == "aword" else kind))
+    r = tuple(out)
+    if len(_CHUNK_CACHE) >= _CHUNK_CACHE_SIZE:
+        _CHUNK_CACHE.clear()
+    _CHUNK_CACHE[chunk] = r
+    return r
+
+
 def scan(text: str) -> list[tuple[int, int, str]]:
-    """Raw tokens as `(start, end, kind)` tuples; kind is word/url/email/punct/symbol (fast path)."""
+    """Raw tokens as `(start, end, kind)` tuples; kind is word/url/email/punct/symbol (fast path).
+
+    The text is cut at whitespace and each distinct chunk is scanned once (see `_CHUNK`): the
+    same tokens as one `_MASTER` pass over the whole text, most of them from the cache.
+    """
     out: list[tuple[int, int, str]] = []
     append = out.append
-    for m in _MASTER.finditer(text):
-        kind = m.lastgroup
-        s, e = m.span()
-        append((s, e, "word" if kind == "aword" else kind))  # type: ignore[arg-type]
+    get = _CHUNK_CACHE.get
+    for m in _CHUNK.finditer(text):
+        c = m.group()
+        rel = get(c)
+        if rel is None:
+            rel = _scan_chunk(c)
+        s0 = m.start()
+        if len(rel) == 1 and rel[0][0] == 0:
+            append((s0, s0 + rel[0][1], rel[0][2]))
+        else:
+            for a, b, k in rel:
+                append((s0 + a, s0 + b, k))
     return out
 
 
@@ -151,7 +186,10 @@ def split_sentences(text: str, tokens: Sequence[tuple[int, int] | RawToken | obj
 
 
 def _split_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sentence ranges from token spans: only line breaks and terminal marks are visited."""
+    """Sentence ranges from token spans: only line breaks and terminal marks are visited.
+
+    Only items 0 and 1 of each span are read, so `scan`'s (start, end, kind) tuples will do.
+    """
     n = len(spans)
     if n == 0:
         return []
@@ -159,7 +197,7 @@ def _split_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int,
     starts: list[int] | None = None
     for m in _LINE_BREAK_RE.finditer(text):
         if starts is None:
-            starts = [sp[0] for sp in spans]
+            starts = list(map(_FIRST, spans))
         p = m.start()
         k = bisect_right(starts, p) - 1
         if 0 <= k < n - 1 and spans[k][1] <= p:
@@ -167,13 +205,13 @@ def _split_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int,
     last_k = -1
     for m in _TERMINAL_RE.finditer(text):
         if starts is None:
-            starts = [sp[0] for sp in spans]
+            starts = list(map(_FIRST, spans))
         p = m.start()
         k = bisect_right(starts, p) - 1
         if k < 0 or k == last_k or not (spans[k][0] <= p < spans[k][1]):
             continue
         last_k = k
-        s, e = spans[k]
+        s, e = spans[k][0], spans[k][1]
         if not _is_terminal(text[s:e]) or _is_initial_dot(text, spans, k):
             continue
         j = k
@@ -192,16 +230,19 @@ def _split_spans(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[int,
     return sents
 
 
+_FIRST = itemgetter(0)
+
+
 def _is_closer(s: str) -> bool:
     return bool(s) and all(c in _CLOSERS for c in s)
 
 
 def _is_initial_dot(text: str, spans: Sequence[tuple[int, int]], k: int) -> bool:
     """A single '.' glued to a preceding one-letter word (an initial or `د.`) is no sentence end."""
-    s, e = spans[k]
+    s, e = spans[k][0], spans[k][1]
     if text[s:e] != "." or k == 0:
         return False
-    ps, pe = spans[k - 1]
+    ps, pe = spans[k - 1][0], spans[k - 1][1]
     if pe != s:
         return False
     word = text[ps:pe]

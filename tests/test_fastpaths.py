@@ -1,0 +1,134 @@
+"""The speed paths of the text layer and the gazetteer give exactly what the plain code gives.
+
+* `tokenize.scan` cuts the text at whitespace and scans each distinct chunk once: same tokens
+  as one pass of the master regex over the whole text.
+* `Analyzer.analyze` builds tokens with generated straight-line code: equal to `Token(...)`.
+* `Gazetteer.find` visits only tokens that can start an entry: same matches as visiting every
+  token (the loop it replaced, kept here as the reference).
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dsl.document import Document, Token
+from dsl.gazetteer import _ART, _CLITIC, GazMatch, Gazetteer, _extend, parse_entries
+from dsl.morph import default_analyzer
+from dsl.tokenize import _MASTER, scan
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.txt"))
+
+# letters, marks, tatweel, digits (Arabic-Indic too), Latin, punctuation, URL and e-mail pieces,
+# spaces of every kind, line breaks, joiners, format and control characters, astral symbols
+PIECES = ["و", "ال", "محمد", "بن", "ـ", "\u064e", "\u0651", "3", "٣", "٫", ".", ",", "،", "؟", "!", "...",
+          "a", "Ab", "www.", "http://", "x.com", "/p", "@", "mail@ex.org", "-", "«", "»", "(", ")", " ", "  ",
+          "\u00a0", "\n", "\r\n", "\u2028", "\t", "\u200c", "\u200d", "\u200b", "\u00ad", "\ufeff", "\x01",
+          "\U0001F600", "$", "%", "_", "'"]
+
+
+def reference_scan(text: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), "word" if m.lastgroup == "aword" else m.lastgroup) for m in _MASTER.finditer(text)]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join))
+def test_scan_by_chunks_equals_one_pass_over_the_text(text):
+    assert scan(text) == reference_scan(text)
+    assert scan(text) == reference_scan(text)       # again, now from the chunk cache
+
+
+def test_scan_on_the_sample_articles():
+    for p in EXAMPLES:
+        text = p.read_text(encoding="utf-8")
+        assert scan(text) == reference_scan(text)
+
+
+def test_analyzed_tokens_equal_tokens_built_by_the_dataclass():
+    doc = default_analyzer().analyze(EXAMPLES[0].read_text(encoding="utf-8"))
+    rebuilt = tuple(Token(**{f.name: getattr(t, f.name) for f in dataclasses.fields(Token)}) for t in doc.tokens)
+    assert doc.tokens == rebuilt
+    assert [hash(t) for t in doc.tokens] == [hash(t) for t in rebuilt]
+
+
+# ---------------------------------------------------------------- gazetteer
+
+def reference_find(g: Gazetteer, doc: Document) -> list[GazMatch]:
+    """The per-token scan `Gazetteer.find` used before it skipped tokens in bulk."""
+    toks = doc.tokens
+    get = g._paths.get
+    check = None
+    if g._strict:
+        from dsl.gazetteer import _spelled
+
+        def check(idx, i, j):
+            for k in (idx, *g._alts.get(idx, ())):
+                want = g._strict.get(k)
+                if want is None or _spelled(toks, i, j, want):
+                    return k
+            return -1
+    out = []
+    for s, e in (doc.sentences if doc.sentences else ((0, len(toks)),)):
+        i = s
+        while i < e:
+            t = toks[i]
+            suf = t.suf
+            k1 = t.norm if not suf else f"{_CLITIC}{t.norm}{_CLITIC}{suf}"
+            best_end, best = -1, -1
+            v = get(k1)
+            if v is not None:
+                best_end, best = _extend(toks, get, k1, v, i, e, check)
+            if t.definite:
+                k2 = _ART + (t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}")
+                v = get(k2)
+                if v is not None:
+                    end2, idx2 = _extend(toks, get, k2, v, i, e, check)
+                    if end2 > best_end:
+                        best_end, best = end2, idx2
+            if best >= 0:
+                out.append(GazMatch(i, best_end, best))
+                i = best_end
+            else:
+                i += 1
+    return out
+
+
+ENTRIES = """\
+القاهرة	type=capital
+أبو ظبي
+خليفة حفتر
+محمد علي
+محمد علي حسن
+مشير	article=optional
+فريق أول	article=optional
+الجيش الوطني الليبي
+علي	spelling=exact
+حكومته
+"""
+GAZ = Gazetteer.build(parse_entries(ENTRIES), cache=False)
+WORDS = ["القاهرة", "والقاهرة", "أبو", "ظبي", "خليفة", "حفتر", "وحفتر", "محمد", "علي", "على", "حسن", "المشير",
+         "مشير", "للمشير", "فريق", "الفريق", "أول", "الجيش", "الوطني", "الليبي", "حكومته", "حكومة", "في", ".", "،"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(WORDS), max_size=25), st.sets(st.integers(1, 24), max_size=3))
+def test_bulk_skipping_find_equals_the_per_token_scan(words, cuts):
+    doc = default_analyzer().analyze(" ".join(words))
+    n = len(doc.tokens)
+    bounds = [0] + sorted(c for c in cuts if c < n) + [n]
+    for sentences in (doc.sentences, tuple((a, b) for a, b in zip(bounds, bounds[1:]) if b > a), ()):
+        d = Document(doc.text, doc.tokens, tuple(sentences))
+        assert GAZ.find(d) == reference_find(GAZ, d)
+
+
+def test_find_on_the_shipped_gazetteers_and_sample_articles():
+    root = Path(__file__).resolve().parent.parent
+    an = default_analyzer()
+    docs = [an.analyze(p.read_text(encoding="utf-8")) for p in EXAMPLES]
+    for path in sorted((root / "gazetteers").glob("*.txt")):
+        g = Gazetteer.load(path, analyzer=an, cache=False)
+        for d in docs:
+            assert g.find(d) == reference_find(g, d), path.name
