@@ -170,55 +170,62 @@ def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
     return None
 
 
+_MAX_REACH = 4   # how far past the first token the start filter looks for a constrained token
+
+
 def _pair_filter(prog: Program, gmap: Sequence[int], preds: Sequence[Any]
-                 ) -> tuple[tuple[int, tuple[int, ...] | None], ...] | None:
-    """For each instruction that can consume a match's first token: its predicate and the
-    predicates that can consume the second token (None: unconstrained, or the match may end).
+                 ) -> tuple[tuple[int, tuple[tuple[int, int], ...] | None], ...] | None:
+    """For each instruction that can consume a match's first token: its predicate, and the
+    (distance, predicate) pairs one of which must hold for a match to go on — the next
+    constrained tokens, seen through up to `_MAX_REACH` - 1 unconstrained `[]` (None: nothing
+    to test, e.g. the match may end after the first token).
 
     Read from the compiled code by following SPLIT/JMP/OPEN/CLOSE; None when the first token
     is taken otherwise (mention, lookaround, anchor) or may be any token.
     """
     code = prog.code
 
-    def closure(start: int) -> list[int] | None:
-        seen: set[int] = set()
-        stack = [start]
-        toks: list[int] = []
+    def closure(start: int, dist: int) -> list[tuple[int, int]] | None:
+        seen: set[tuple[int, int]] = set()
+        stack = [(start, dist)]
+        toks: list[tuple[int, int]] = []
         while stack:
-            pc = stack.pop()
-            if pc in seen:
+            pc, d = stack.pop()
+            if (pc, d) in seen:
                 continue
-            seen.add(pc)
+            seen.add((pc, d))
             ins = code[pc]
             op = ins[0]
             if op == TOKEN:
-                toks.append(pc)
+                if ins[1] >= 0:
+                    toks.append((d, pc))
+                elif d + 1 > _MAX_REACH or dist == 0:
+                    return None    # too far, or `[]` as a first token
+                else:
+                    stack.append((pc + 1, d + 1))
             elif op == SPLIT:
-                stack.extend((ins[1], ins[2]))
+                stack.extend(((ins[1], d), (ins[2], d)))
             elif op == JMP:
-                stack.append(ins[1])
+                stack.append((ins[1], d))
             elif op == OPEN or op == CLOSE:
-                stack.append(pc + 1)
-            else:           # MATCH, MENTION, LOOK, BOL, EOL: no simple second-token test
+                stack.append((pc + 1, d))
+            else:           # MATCH, MENTION, LOOK, BOL, EOL: nothing simple to test
                 return None
         return toks
 
-    firsts = closure(0)
+    firsts = closure(0, 0)
     if not firsts:
         return None
-    out: list[tuple[int, tuple[int, ...] | None]] = []
-    for f in sorted(firsts):
-        pi = code[f][1]
-        if pi < 0:
-            return None
-        follow = closure(f + 1)
-        second: tuple[int, ...] | None = None
-        if follow and all(code[x][1] >= 0 for x in follow):
-            second = tuple(sorted({gmap[code[x][1]] for x in follow}))
-            if any(_is_dynamic(preds[g]) for g in second):
-                second = None
-        out.append((gmap[pi], second))
-    if all(sec is None for _, sec in out):
+    out: list[tuple[int, tuple[tuple[int, int], ...] | None]] = []
+    for _, f in sorted(firsts):
+        follow = closure(f + 1, 1)
+        alts: tuple[tuple[int, int], ...] | None = None
+        if follow:
+            alts = tuple(sorted({(d, gmap[code[x][1]]) for d, x in follow}))
+            if any(_is_dynamic(preds[g]) for _, g in alts):
+                alts = None
+        out.append((gmap[code[f][1]], alts))
+    if all(a is None for _, a in out):
         return None
     return tuple(out)
 
@@ -239,15 +246,17 @@ class DocTypes:
 class _Caches:
     """Everything cached across documents; replaced as a whole when it grows past its bound."""
 
-    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc")
+    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values")
 
     def __init__(self, n_preds: int, n_groups: int) -> None:
         self.types: dict[Any, int] = {}
         self.keys: list[Any] = []                       # tid -> a token of that type (its key object)
         self.pred: list[dict[int, bool]] = [{} for _ in range(n_preds)]
         self.cand: list[dict[int, tuple[int, ...]]] = [{} for _ in range(n_groups)]
-        self.pair: list[dict[tuple[int, int], tuple[int, ...]]] = [{} for _ in range(n_groups)]
+        self.pair: list[dict[tuple[int, int], Any]] = [{} for _ in range(n_groups)]
         self.rule_pc: dict[int, list[dict[int, bool]]] = {}
+        self.amb: dict[int, tuple[Any, int]] = {}       # id(analyses tuple) -> (the tuple, value id)
+        self.amb_values: dict[Any, int] = {}            # analyses tuple (by value) -> value id
 
 
 @dataclass
@@ -258,10 +267,10 @@ class _Rule:
     labels: frozenset[str]
     any: bool
     dynamic: bool                          # a first constraint reads a document set
-    # (first-token predicate, predicates one of which the second token must satisfy or None
-    # when it is free), one pair per way the program can consume its first token; None when
-    # the program starts otherwise (a mention, a lookaround, an anchor, `[]`).
-    pairs: tuple[tuple[int, tuple[int, ...] | None], ...] | None = None
+    # (first-token predicate, (distance, predicate) pairs one of which must hold further on,
+    # or None when nothing is to be tested), one per way the program can consume its first
+    # token; None when the program starts otherwise (a mention, a lookaround, an anchor, `[]`).
+    pairs: tuple[tuple[int, tuple[tuple[int, int], ...] | None], ...] | None = None
     dyn_slots: tuple[int, ...] = ()          # local predicates that read a document set
 
 
@@ -370,7 +379,7 @@ class PackMatcher:
     def prepare(self, doc: Document) -> DocTypes:
         """Token type ids (shared across documents) and sentence windows of `doc`."""
         caches = self._caches
-        if len(caches.types) > self.cache_size:
+        if len(caches.types) > self.cache_size or len(caches.amb) > self.cache_size:
             with self._lock:
                 if self._caches is caches:
                     self._caches = _Caches(len(self.preds), len(self.groups))
@@ -378,9 +387,19 @@ class PackMatcher:
         toks = doc.tokens
         keys: list[Any] = list(map(self._key_of, toks)) if self._key_of is not None else [()] * len(toks)
         if keys and self.key_analyses:
+            # Ambiguous tokens also key on their analyses. Analyses tuples are shared between
+            # tokens of the same word, and hashing Analysis objects runs Python code, so each
+            # tuple object is mapped once to a small value id (the map holds the tuple, so its
+            # id() stays its own while it is there).
             lens = list(map(len, map(_analyses, toks)))
+            amb = caches.amb
             for i in compress(range(len(toks)), map((1).__lt__, lens)):
-                keys[i] = (keys[i], toks[i].analyses)
+                ans = toks[i].analyses
+                hit = amb.get(id(ans))
+                if hit is None:
+                    vid = caches.amb_values.setdefault(ans, len(caches.amb_values))
+                    hit = amb[id(ans)] = (ans, vid)
+                keys[i] = (keys[i], hit[1])
             if self.reads_extra:
                 for i, t in enumerate(toks):
                     if t.extra:
@@ -440,28 +459,42 @@ class PackMatcher:
                     break
         return tuple(out)
 
-    def _second(self, caches: _Caches, cand: tuple[int, ...], tid: int, nxt: int) -> tuple[int, ...]:
-        """The rules of `cand` (which can start on type `tid`) that can also take a next token of type `nxt`."""
-        out = []
+    def _second(self, caches: _Caches, cand: tuple[int, ...], tid: int, nxt: int
+                ) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[tuple[int, int], ...]], ...]]:
+        """Split `cand` (rules that can start on type `tid`, followed by type `nxt`) into the
+        rules that pass the start filter outright and those that need tokens further on
+        checked (rule, (distance, predicate) alternatives); rules failing it are dropped."""
+        ok = []
+        far = []
         tok = caches.keys[tid]
         ntok = caches.keys[nxt] if nxt >= 0 else None
         preds = caches.pred
         for r in cand:
             pairs = self.rules[r].pairs
             if pairs is None:
-                out.append(r)
+                ok.append(r)
                 continue
-            for g1, second in pairs:
+            later: list[tuple[int, int]] = []
+            passed = False
+            for g1, alts in pairs:
                 if not self._test(preds[g1], g1, tok, tid, {}):
                     continue
-                if second is None:
+                if alts is None:
+                    passed = True
                     break
-                if ntok is not None and any(self._test(preds[g2], g2, ntok, nxt, {}) for g2 in second):
+                for d, g2 in alts:
+                    if d > 1:
+                        later.append((d, g2))
+                    elif ntok is not None and self._test(preds[g2], g2, ntok, nxt, {}):
+                        passed = True
+                        break
+                if passed:
                     break
-            else:
-                continue
-            out.append(r)
-        return tuple(out)
+            if passed:
+                ok.append(r)
+            elif later:
+                far.append((r, tuple(sorted(set(later)))))
+        return tuple(ok), tuple(far)
 
     def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
         r = cache.get(tid)
@@ -509,17 +542,35 @@ class PackMatcher:
         if len(pair) > self.cache_size:
             pair.clear()
         last = n - 1
+        preds = caches.pred
+        keys_of = caches.keys
         for i in compress(range(n), cs):
             key = (tids[i], tids[i + 1] if i < last else -1)
             c = pair.get(key)
             if c is None:
                 c = pair[key] = self._second(caches, cs[i], key[0], key[1])
-            for r in c:
+            ok, far = c
+            for r in ok:
                 lst = positions.get(r)
                 if lst is None:
                     positions[r] = [i]
                 else:
                     lst.append(i)
+            for r, alts in far:    # a constrained token a few places on must be there
+                for d, g in alts:
+                    j = i + d
+                    if j < n:
+                        t = tids[j]
+                        hit = preds[g].get(t)
+                        if hit is None:
+                            hit = self._test(preds[g], g, keys_of[t], t, {})
+                        if hit:
+                            lst = positions.get(r)
+                            if lst is None:
+                                positions[r] = [i]
+                            else:
+                                lst.append(i)
+                            break
 
         # 2. rules whose first constraint reads a document set: per context
         if gi.dynamic:
