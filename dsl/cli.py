@@ -195,6 +195,8 @@ def cmd_test(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     pack = _load_pack(args)
+    for w in getattr(pack, "warnings", ()):
+        sys.stderr.write(w.render() + "\n")
     n_entries = sum(len(g.gazetteer) for g in pack.gazetteers.values())
     print(f"ok: {len(pack.rules)} rules in {len(pack.phases)} phase(s), {len(pack.gazetteers)} gazetteers "
           f"({n_entries} entries), labels: {', '.join(pack.labels())}")

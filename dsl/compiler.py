@@ -38,6 +38,7 @@ from .parser import error_node, parse_pattern
 
 MAX_PROGRAM = 50_000          # instructions, after expanding counted repetition and macros
 MAX_EXPANDED_DEPTH = 100      # AST depth after macro expansion
+MAX_EXPANDED_NODES = 2 * MAX_PROGRAM   # AST nodes after macro expansion (macros doubling macros: a "billion laughs")
 REGEX_TIMEOUT = 0.05          # seconds per regex evaluation (the `regex` module's timeout=)
 REGEX_MAX_INPUT = 256         # a value longer than this never matches a regex constraint
 
@@ -439,6 +440,7 @@ class _Resolver:
         self.labels: set[str] = set()
         self.sets: set[str] = set()
         self.literals: dict[str, list[Any]] = {}
+        self.nodes = 0   # AST nodes built so far, bounded by MAX_EXPANDED_NODES
 
     # -- constraints
     def expr(self, e: S.Expr, mention: bool) -> S.Expr:
@@ -500,6 +502,13 @@ class _Resolver:
              open_caps: tuple[str, ...] = ()) -> S.Node:
         if depth > MAX_EXPANDED_DEPTH:
             raise error_node(n.loc, f"pattern nests deeper than {MAX_EXPANDED_DEPTH} levels after expanding macros")
+        self.nodes += 1
+        if depth == 0:
+            self.root_loc = n.loc
+        if self.nodes > MAX_EXPANDED_NODES:   # stop before expanding macros exponentially
+            raise error_node(self.root_loc, f"pattern is too large: it expands to more than {MAX_EXPANDED_NODES} elements "
+                                    "(limit MAX_EXPANDED_NODES)", "macros that use other macros several times "
+                                    "multiply their size")
         if isinstance(n, S.TokenAtom):
             return S.TokenAtom(self.expr(n.expr, False) if n.expr is not None else None, n.loc)
         if isinstance(n, S.RegexAtom):

@@ -101,6 +101,7 @@ class Pack:
     overlap: dict[str, str]
     files: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    warnings: list[DslError] = field(default_factory=list)   # e.g. rules reading labels nothing produces
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
@@ -205,6 +206,10 @@ class _Builder:
             src = self.lines[pos.file][pos.line - 1]
         self.errors.append(PackError(message, pos, source_line=src, hint=hint))
 
+    def _line(self, pos: SourcePos) -> str | None:
+        lines = self.lines.get(pos.file or "", [])
+        return lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+
     def unique(self, kind: str, items: Iterable[tuple[str, SourcePos]]) -> None:
         seen: dict[str, SourcePos] = {}
         for name, pos in items:
@@ -231,8 +236,8 @@ class _Builder:
         for g in gdecls:
             try:
                 entries[g.name] = read_entries(g.path)
-            except DslError as e:
-                self.errors.append(e)
+            except DslError as e:   # an error without a place in the gazetteer points at its declaration
+                self.errors.append(e if e.pos is not None else e.with_pos(g.pos, self._line(g.pos)))
         words: set[str] = set()
         for es in entries.values():
             words |= es.surface_words()
@@ -295,12 +300,16 @@ class _Builder:
                 span=r.span, args=r.args, examples=r.examples, pos=r.pos, pattern=r.pattern.text, pack=r.pack,
                 needs=frozenset(needs)))
         phases = self.phases([c for c in compiled if c.enabled], {g.label for g in gdecls if g.label})
+        # Rules that can never match (dsl/deadcode.py): contradictions are errors, labels nothing produces warnings.
+        from .deadcode import unreachable_rules
+        dead, warnings = unreachable_rules(compiled, {g.label for g in gazetteers.values() if g.label}, sets, dsets)
+        self.errors.extend(self._in_file(e) for e in dead)
         if self.errors:
             return None
         name = ", ".join(s.name or Path(s.path).stem for s in srcs if s.name) or "pack"
         files = [str(s.path) for s in srcs] + [str(g.path) for g in gdecls]
         return Pack(name, analyzer, gazetteers, sets, dsets, compiled, phases, overlap, files,
-                    [s.name for s in srcs])
+                    [s.name for s in srcs], [self._in_file(w) for w in warnings])
 
     def phases(self, rules: list[CompiledRule], gaz_labels: set[str]) -> list[Phase]:
         """Stratify rules by the labels they read: a label's phase follows every label it needs.

@@ -112,6 +112,7 @@ class PackSource:
     version: str = ""
     description: str = ""
     imports: list[Path] = field(default_factory=list)
+    import_pos: dict[Path, SourcePos] = field(default_factory=dict)   # where each import is written
     overlap: dict[str, str] = field(default_factory=dict)
     overlap_pos: SourcePos | None = None
     gazetteers: list[GazetteerDecl] = field(default_factory=list)
@@ -296,6 +297,7 @@ class _FileReader:
                 p = self.resolve(rel, n.pos, "import")
                 if p is not None:
                     src.imports.append(p)
+                    src.import_pos.setdefault(p, n.pos)
         self.read_overlap(keys.get("overlap"), src)
         for kn, vn in self.map_(keys.get("gazetteers"), "'gazetteers'"):
             self.read_gazetteer(kn, vn, src)
@@ -437,7 +439,7 @@ def read_pack_text(path: Path) -> str:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise PackError(f"pack is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB (limit MAX_FILE_BYTES)",
-                            SourcePos(str(path), 1, 1))
+                            SourcePos(display_path(path), 1, 1))
         data = path.read_bytes()
     except OSError as e:
         raise PackError(f"cannot read pack: {e.strerror}", SourcePos(display_path(path), 1, 1)) from None
@@ -460,16 +462,19 @@ def read_sources(paths: Sequence[Path | str] = (), *, text: str | None = None, t
     done: dict[Path, PackSource] = {}
     extra_roots = [Path(p).resolve() for p in allow_paths]
 
+    lines: dict[str | None, list[str]] = {}   # file -> its lines, to show the line of an import error
+
     def visit(path: Path, text_: str | None, stack: list[Path], roots: list[Path], pos: SourcePos | None) -> None:
         key = path
         if key in stack:
             chain = " → ".join(p.name for p in stack[stack.index(key):] + [key])
-            errors.add(f"import cycle: {chain}", pos)
+            errors.add(f"import cycle: {chain}", pos, lines=lines.get(pos.file if pos else None))
             return
         if key in done:
             return
         if len(stack) > MAX_IMPORT_DEPTH:
-            errors.add(f"imports nest deeper than {MAX_IMPORT_DEPTH} packs (limit MAX_IMPORT_DEPTH)", pos)
+            errors.add(f"imports nest deeper than {MAX_IMPORT_DEPTH} packs (limit MAX_IMPORT_DEPTH)", pos,
+                       lines=lines.get(pos.file if pos else None))
             return
         try:
             t = text_ if text_ is not None else read_pack_text(path)
@@ -478,10 +483,11 @@ def read_sources(paths: Sequence[Path | str] = (), *, text: str | None = None, t
             errors.items.append(e)
             return
         reader = _FileReader(path, t, errors, roots)
+        lines[reader.file] = reader.lines
         src = reader.read(root)
         done[key] = src
         for imp in src.imports:
-            visit(imp, None, stack + [key], roots, SourcePos(str(path), 1, 1))
+            visit(imp, None, stack + [key], roots, src.import_pos.get(imp, SourcePos(reader.file, 1, 1)))
         out.append(src)
 
     if text is not None:

@@ -61,6 +61,10 @@ def read_yaml(text: str, file: str | None = None) -> YNode | None:
         raise PackError(f"YAML syntax error: {problem}", pos, source_line=src) from None
     except yaml.YAMLError as e:  # pragma: no cover - reader errors without marks
         raise PackError(f"YAML error: {e}", SourcePos(file, 1, 1)) from None
+    except RecursionError:
+        # PyYAML composes recursively: thousands of nested [ or { exhaust the stack. Find where
+        # MAX_DEPTH is passed with the (iterative) event parser, to say so at that place.
+        raise _too_deep(text, file) from None
     docs = [d for d in docs if d is not None]
     if not docs:
         return None
@@ -69,6 +73,20 @@ def read_yaml(text: str, file: str | None = None) -> YNode | None:
                         _pos(file, docs[1].start_mark))
     budget = [MAX_NODES]
     return _convert(docs[0], file, budget, 0)
+
+
+def _too_deep(text: str, file: str | None) -> PackError:
+    depth = 0
+    for ev in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(ev, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return PackError(f"pack nests deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)",
+                                 _pos(file, ev.start_mark))
+        elif isinstance(ev, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return PackError(f"pack nests deeper than {MAX_DEPTH} levels (limit MAX_DEPTH)",  # pragma: no cover
+                     SourcePos(file, 1, 1))
 
 
 def _convert(node: yaml.Node, file: str | None, budget: list[int], depth: int) -> YNode:
