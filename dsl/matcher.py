@@ -348,12 +348,13 @@ class _Run:
         while trail is not None:
             p, f, trail = trail
             flags[p] = f
-        doc = self.doc
+        toks = self.toks
 
         def span(a: int, b: int) -> tuple[int, int]:
-            sp = doc.span(a, b, keep_pre=bool(flags.get(a, 0) & KEEP_PRE),
-                          keep_suf=bool(flags.get(b - 1, 0) & KEEP_SUF))
-            return sp.start, sp.end
+            # the offsets of Document.span(a, b, keep_pre=..., keep_suf=...), without building a Span
+            first, last = toks[a], toks[b - 1]
+            return (first.word_start if flags.get(a, 0) & KEEP_PRE else first.start,
+                    last.word_end if flags.get(b - 1, 0) & KEEP_SUF else last.end)
 
         prog = self.prog
         names = prog.capture_names
