@@ -43,6 +43,7 @@ from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
 
+from . import __version__
 from .inputs import InputDoc, InputProblem, cpu_count
 from .mentions import Arg, Mention
 from .runner import DocResult, match_documents, match_one
@@ -94,6 +95,7 @@ class PackRef:
 
     data: bytes
     digest: str
+    version: str = __version__
 
     @classmethod
     def of(cls, pack: Any) -> "PackRef":
@@ -103,6 +105,9 @@ class PackRef:
 
     def get(self) -> Any:
         """The pack, unpickled the first time this process asks for it."""
+        if self.version != __version__:
+            raise RuntimeError(f"this pack was compiled by arabic-ie {self.version}, but this worker runs "
+                               f"arabic-ie {__version__}: install the same version everywhere")
         with _PACKS_LOCK:
             pack = _PACKS.get(self.digest)
             if pack is None:
@@ -387,6 +392,9 @@ def add_match_options(m: Any) -> None:
     if fmt is not None and fmt.choices is not None and "sqlite" not in fmt.choices:
         fmt.choices = (*fmt.choices, "sqlite")
         fmt.help = (fmt.help or "") + "; sqlite (resumable, needs --output; implied by --output *.sqlite/.sqlite3/.db)"
+    out = next((a for a in m._actions if a.dest == "output"), None)
+    if out is not None:
+        out.help = (out.help or "") + "; a .sqlite/.sqlite3/.db file is written in place, and a rerun resumes it"
     m.add_argument("--workers", type=_workers_arg, default=None, metavar="N",
                    help=f"processes to match with (default 'auto': one per core when the input has more than "
                         f"{AUTO_THRESHOLD} documents, else this process alone); output is the same for any N")
@@ -394,6 +402,9 @@ def add_match_options(m: Any) -> None:
                    help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786); needs the 'dask' extra")
     m.add_argument("--dask", choices=("local",),
                    help="'local': run on a Dask LocalCluster of --workers processes on this machine")
+    m.epilog = (m.epilog or "").rstrip("\n") + (
+        "\n  arabic-ie match --workers 2 --output results.sqlite 'archive/**/*.txt'   # rerun to resume"
+        "\n  arabic-ie match --scheduler tcp://10.0.0.5:8786 --output results.sqlite archive/")
 
 
 def open_store(args: Any, pack: Any, labels: frozenset[str] | None) -> Any:

@@ -1,8 +1,10 @@
 """Running a pack over a stream of documents: documents in, (document, mentions) out, in order.
 
 This is where a corpus is processed one document at a time, so memory does not grow with
-the number of documents. `match_documents` is the sequential engine; other engines (a
-process pool, a Dask cluster) must yield exactly the same results in the same order.
+the number of documents. `match_documents` is the sequential engine; the other engines
+yield exactly the same results in the same order: `parallel.match_parallel` (a process pool,
+`--workers N`), `parallel.match_auto` (the command line's default policy) and
+`dask.match_on_cluster` (a Dask cluster, `--scheduler ADDRESS` / `--dask local`).
 """
 from __future__ import annotations
 
