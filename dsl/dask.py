@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from .inputs import InputDoc, InputProblem, cpu_count
@@ -163,6 +165,19 @@ def match_on_cluster(pack: Any, items: Iterable[InputDoc | InputProblem], labels
         ref_future.release()
 
 
+@contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start (in the main thread; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: frozenset[str] | None = None, *,
                    scheduler: str | None = None, workers: int | None = None,
                    **kw: Any) -> Iterator[DocResult | InputProblem]:
@@ -176,9 +191,10 @@ def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: 
     with ExitStack() as stack:
         try:
             if scheduler is None:
-                cluster = stack.enter_context(LocalCluster(
-                    n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR))
+                with _sigint_ignored():   # the workers inherit it: Ctrl-C is this process's to handle
+                    cluster = stack.enter_context(LocalCluster(
+                        n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
+                        dashboard_address=None, silence_logs=logging.ERROR))
                 client = stack.enter_context(Client(cluster))
             else:
                 client = stack.enter_context(Client(scheduler))

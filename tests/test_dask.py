@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import faulthandler
 import json
+import os
 import random
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -118,9 +120,30 @@ def test_cli_dask_local_equals_the_single_process_run(tmp_path):
     assert on_dask.stdout == one.stdout and one.stdout
 
 
+def test_ctrl_c_stops_the_local_cluster_cleanly(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    long = " ".join(d.text for d in documents(40) if isinstance(d, InputDoc))
+    for i in range(200):
+        (folder / f"d{i:03d}.txt").write_text(long, encoding="utf-8")
+    p = subprocess.Popen([sys.executable, "-m", "dsl", "match", "--dask", "local", "--workers", "2", str(folder)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        assert p.stdout.readline()
+        os.killpg(p.pid, signal.SIGINT)        # as a terminal does: to every process of the group
+        _, err = p.communicate(timeout=60)
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert p.returncode == 130 and b"interrupted after" in err
+    assert b"Traceback" not in err and b"KeyboardInterrupt" not in err   # workers leave Ctrl-C to the run
+
+
 def test_cli_says_so_when_the_scheduler_cannot_be_reached(tmp_path, monkeypatch):
     r = subprocess.run([sys.executable, "-m", "dsl", "match", "--scheduler", "tcp://127.0.0.1:9",
                         str(EXAMPLES[0])], capture_output=True, timeout=120,
-                       env={**__import__("os").environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
+                       env={**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"})
     assert r.returncode == 2 and b"cannot reach the Dask scheduler tcp://127.0.0.1:9" in r.stderr
     assert b"Traceback" not in r.stderr
