@@ -874,7 +874,7 @@ def format_text(ex: Explanation, *, verbose: bool = False, width: int = 100) -> 
             if more > 0 and not verbose:
                 w(f"      ... and {more} other alternative{'s' if more != 1 else ''} (-v shows all)")
         if quiet:
-            w(f"  at token{'s' if len(quiet) > 1 else ''} {_ranges(quiet)}: the first element failed"
+            w(f"  at token{'s' if len(quiet) > 1 else ''} {_ranges(quiet)}: failed at the start token"
               f" (-v shows why)")
     w("")
     distinct: list[tuple[int, Match]] = []

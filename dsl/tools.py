@@ -26,7 +26,8 @@ STATS_EPILOG = """examples:
 
 DIFF_EPILOG = """examples:
   arabic-ie diff --rules rules/ --rules-new my-rules/ examples/
-  git worktree add /tmp/old HEAD~1 && arabic-ie diff --rules /tmp/old/rules --rules-new rules/ corpus/
+  mkdir /tmp/old && git archive HEAD rules gazetteers | tar -x -C /tmp/old
+  arabic-ie diff --rules /tmp/old/rules --rules-new rules/ corpus/
   arabic-ie diff --rules old.yaml --rules-new new.yaml --format json corpus/
 
 Mentions are compared by (document, label, start, end, arguments): + gained, - lost,
@@ -43,7 +44,7 @@ def register(sub: Any, add_rules: Callable[[argparse.ArgumentParser], None]) -> 
     e.add_argument("--text", help="explain on this text instead of a file")
     e.add_argument("--format", choices=("text", "json"), default="text")
     e.add_argument("-v", "--verbose", action="store_true",
-                   help="also list start tokens where the first element failed, every failing alternative "
+                   help="also list the start tokens where nothing matched, every failing alternative "
                         "and the whole compiled pattern")
     e.add_argument("--encoding-errors", choices=("strict", "replace", "skip"), default="strict")
     add_rules(e)

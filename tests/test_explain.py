@@ -93,7 +93,7 @@ def test_explain_names_the_constraint_the_clitic_broke(clitic_pack: Path):
     assert "at token 1 «المشير»: got 1 token in, then failed at token 2:" in out
     assert f'      [pre="" & stem in given]   {clitic_pack}:11:16\n' in out
     assert '        on token 2 «وخليفة»: pre="" is false (pre=و)' in out
-    assert "at tokens 0, 2-4: the first element failed (-v shows why)" in out
+    assert "at tokens 0, 2-4: failed at the start token (-v shows why)" in out
     assert "matches: 0" in out and "kept after overlap: 0" in out
 
 
