@@ -593,6 +593,7 @@ class Gazetteer:
         for ph in phrases:
             o += len(ph) + 1
             offs.append(o)
+        self._start_sets()   # now, so a pickled (cached) pack carries them
 
     # ---------------------------------------------------------------- cache
 

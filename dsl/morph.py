@@ -673,7 +673,15 @@ _FUT_LOOK = regex.compile(r"[وف]?س[يتن]...")
 
 
 def _rebuild_analyzer(options: NormalizeOptions, words: tuple[str, ...], cache_size: int) -> Analyzer:
-    return Analyzer(options, words, cache_size=cache_size)
+    """An unpickled Analyzer. `words` are the caller's words as the analyzer kept them, already
+    normalized: they are not normalized again (thousands of gazetteer words in a cached pack)."""
+    an = Analyzer.__new__(Analyzer)
+    an.options = options
+    an.cache_size = int(cache_size)
+    an._lex = load_lexicon(options)
+    an._user_words = frozenset(words)
+    an._setup()
+    return an
 
 
 _default: Analyzer | None = None

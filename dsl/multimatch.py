@@ -328,12 +328,15 @@ class PackMatcher:
         self._caches = _Caches(len(preds), len(self.groups))
         self._build_index()
 
-    # -- pickling: the caches stay behind
+    # -- pickling: the compiled index travels (a cached pack holds it), the caches stay behind
     def __getstate__(self) -> dict[str, Any]:
-        return {"specs": self.specs, "groups": self.groups, "cache_size": self.cache_size}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_caches", "_lock", "_key_of")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["specs"], state["groups"], cache_size=state["cache_size"])  # type: ignore[misc]
+        self.__dict__.update(state)
+        self._key_of = attrgetter(*self.key_fields) if self.key_fields else None
+        self._lock = threading.Lock()
+        self._caches = _Caches(len(self.preds), len(self.groups))
 
     # -- the start index
     def _build_index(self) -> None:

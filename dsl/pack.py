@@ -21,6 +21,7 @@ from typing import Any
 
 from . import __version__
 from .cascade import RunResult, run
+from .multimatch import for_pack
 from .compiler import CompileEnv, compile_pattern
 from .document import Analysis, Document
 from .errors import DslError, ErrorList, PackError, PatternError, SourcePos
@@ -127,6 +128,7 @@ class Pack:
                     return hit
         pack = cls._build(*read_sources(files, allow_paths=allow_paths))
         if cache and key is not None:
+            for_pack(pack)   # the pack-wide matcher is compiled now, so the cache entry holds it
             _cache_write(key, pack)
         return pack
 
