@@ -410,6 +410,9 @@ def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | No
     """
     h = hashlib.sha256(_code_digest().encode())
     h.update(repr(sorted(str(Path(a).resolve()) for a in allow_paths)).encode())
+    # Positions in a pack's errors and explanations name files relative to the working
+    # directory (display_path), so a pack compiled elsewhere must not be reused here.
+    h.update(b"\x00cwd:" + str(Path.cwd().resolve()).encode())
     for p in files:
         try:
             h.update(b"\x00" + str(Path(p).resolve()).encode() + b"\x00")

@@ -175,3 +175,20 @@ def test_tokens_command_shows_clitics():
 def test_no_command_prints_help_and_exits_2():
     r = cli()
     assert r.returncode == 2 and b"usage:" in r.stderr
+
+
+def test_cached_pack_positions_follow_the_working_directory(tmp_path):
+    """A pack cached from one directory must not show another directory's relative paths."""
+    cache = tmp_path / "cache"
+    env = {"ARABIC_IE_CACHE": str(cache)}
+    r1 = cli("explain", "--rule", "person_title", "--text", "المشير حفتر", env=env)
+    assert r1.returncode == 0, r1.stderr
+    assert "rules/persons.yaml:" in r1.stdout.decode()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    r2 = cli("explain", "--rules", str(ROOT / "rules"), "--rule", "person_title", "--text", "المشير حفتر",
+             cwd=elsewhere, env=env)
+    assert r2.returncode == 0, r2.stderr
+    out = r2.stdout.decode()
+    assert "defined at rules/persons.yaml" not in out
+    assert f"defined at {ROOT / 'rules' / 'persons.yaml'}:" in out  # outside the cwd: absolute
