@@ -12,6 +12,9 @@ The public API (everything else in the package is private and may change):
     doc = Document.from_text("والمشير حفتر")     # the text layer alone: morphological tokens
     doc = Document.from_tokens([{"text": "المشير", "stem": "مشير", "def": True}, {"text": "حفتر"}])
 
+    from dsl import explain                      # why a rule did or did not match
+    print(explain(pack, "person_title", "والتقى المشير وحفتر").to_dict())
+
 Stages, one module each: normalize -> tokenize -> morph (Document/Token) -> gazetteer ->
 parser/compiler/matcher (patterns) -> cascade (mentions) -> output.
 """
@@ -41,6 +44,9 @@ def __getattr__(name: str):  # lazy: importing dsl stays cheap for tools that on
     if name in ("normalize", "NormalizeOptions"):
         from . import normalize as _n
         return getattr(_n, name)
+    if name == "explain":
+        from .explain import explain
+        return explain
     if name == "compile_pattern":
         from .compiler import compile_pattern
         return compile_pattern
@@ -50,5 +56,5 @@ def __getattr__(name: str):  # lazy: importing dsl stays cheap for tools that on
 __all__ = [
     "Analysis", "Analyzer", "Arg", "Document", "DslError", "ErrorList", "Gazetteer", "GazetteerError",
     "InputError", "Mention", "NormalizeOptions", "Origin", "Pack", "PackError", "PatternError", "RunResult",
-    "SourcePos", "Span", "Token", "compile_pattern", "normalize", "__version__",
+    "SourcePos", "Span", "Token", "compile_pattern", "explain", "normalize", "__version__",
 ]
