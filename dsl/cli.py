@@ -91,7 +91,7 @@ class _Progress:
 def cmd_match(args: argparse.Namespace) -> int:
     from .inputs import InputProblem, iter_inputs, is_tty
     from .output import StreamSink
-    from .parallel import EngineError, engine_for, expand_globs, open_store
+    from .parallel import EngineError, engine_for, expand_globs, interrupts_deferred, open_store
     from .store import StoreError
     pack = _load_pack(args)
     labels = frozenset(x for v in (args.labels or []) for x in v.split(",") if x) or None
@@ -134,8 +134,9 @@ def cmd_match(args: argparse.Namespace) -> int:
                 _err(f"{res.doc.id}: {res.error}")
                 failures += 1
                 continue
-            sink.write(res.doc.id, res.doc.text, res.mentions)
-            n += 1
+            with interrupts_deferred():   # Ctrl-C waits until the document is written whole
+                sink.write(res.doc.id, res.doc.text, res.mentions)
+                n += 1
             progress.update(n, res.doc.id)
         sink.close()
     except KeyboardInterrupt:

@@ -17,8 +17,8 @@ same `InputProblem`s through) in the same order as `runner.match_documents`, wha
   the chunk that was being waited for is redone one document at a time, so the document that
   kills its worker again gets an error of its own ("worker process died ...") like any other
   document that fails. Workers ignore SIGINT: on Ctrl-C (KeyboardInterrupt in the caller) the
-  generator's `close()` cancels what is queued and terminates the workers, leaving no process
-  behind.
+  generator's `close()` cancels the queued chunks and waits for the few already running (a
+  second or so with the default chunk size), so the workers exit cleanly and none is left behind.
 * **When to use it.** `match_auto` is the CLI's default policy: it looks ahead at most
   `AUTO_THRESHOLD` documents; a shorter input runs in this process (starting workers would cost
   more than it saves), a longer one runs on one worker per core.
@@ -37,6 +37,7 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -251,18 +252,16 @@ class _Pool:
         if self.deaths > MAX_DEATHS:
             raise EngineError(f"worker processes keep dying ({self.deaths} times in a row without finishing "
                               f"a document; out of memory, or a broken installation?)")
-        self.close(kill=True)
+        self.close()
         self.ex = self._new()
 
-    def close(self, kill: bool = False) -> None:
-        """Shut the pool down; `kill` terminates the workers first (Ctrl-C, a broken pool)."""
-        if kill:
-            # No public API before Python 3.14 (terminate_workers); the processes are in `_processes`.
-            for p in list((getattr(self.ex, "_processes", None) or {}).values()):
-                try:
-                    p.terminate()
-                except Exception:  # noqa: BLE001 - already gone
-                    pass
+    def close(self) -> None:
+        """Cancel the queued chunks and wait for the running ones (workers exit when they are done).
+
+        Workers are never terminated from here: one killed while it sends a result leaves half
+        a message in the result pipe, and the executor's reader thread waits for the rest forever.
+        A broken pool has already been cleaned up by the executor itself.
+        """
         self.ex.shutdown(wait=True, cancel_futures=True)
 
 
@@ -278,12 +277,10 @@ def match_parallel(pack: Any, items: Iterable[Item], labels: frozenset[str] | No
     n = max(1, workers or cpu_count())
     window = window or WINDOW_PER_WORKER * n
     pool = _Pool(n, PackRef.of(pack), labels, start_method or default_start_method())
-    killed = True
     try:
         yield from _run_pool(pool, chunked(items, chunk_docs, chunk_chars), window)
-        killed = False
     finally:
-        pool.close(kill=killed)
+        pool.close()
 
 
 def _run_pool(pool: _Pool, chunks: Iterator[list[Item]], window: int) -> Iterator[DocResult | InputProblem]:
@@ -370,6 +367,28 @@ def expand_globs(paths: Sequence[str]) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) while the block runs, then act on it: a document's output is written whole.
+
+    Outside the main thread (where signal handlers cannot be set) the block just runs.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got: list[int] = []
+    old = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+        if got:
+            if callable(old):
+                old(signal.SIGINT, None)     # the default handler raises KeyboardInterrupt
+            elif old != signal.SIG_IGN:
+                raise KeyboardInterrupt
 
 
 # --- the command line: `arabic-ie match --workers N | --dask local | --scheduler ADDRESS` ---------------

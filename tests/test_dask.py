@@ -127,7 +127,7 @@ def test_ctrl_c_stops_the_local_cluster_cleanly(tmp_path):
     for i in range(200):
         (folder / f"d{i:03d}.txt").write_text(long, encoding="utf-8")
     p = subprocess.Popen([sys.executable, "-m", "dsl", "match", "--dask", "local", "--workers", "2", str(folder)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, bufsize=0)
     try:
         assert p.stdout.readline()
         os.killpg(p.pid, signal.SIGINT)        # as a terminal does: to every process of the group

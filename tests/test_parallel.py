@@ -217,7 +217,8 @@ def test_cli_jsonl_ids_travel_with_the_mentions(tmp_path):
 def test_ctrl_c_stops_the_pool_with_whole_lines_and_no_process_left(tmp_path):
     folder = write_corpus(tmp_path / "corpus", 600, sentences_per_doc=12)
     p = subprocess.Popen([sys.executable, "-m", "dsl", "match", "--workers", "2", str(folder)], cwd=ROOT,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                         bufsize=0)          # unbuffered: communicate() below reads the pipe directly
     try:
         first = p.stdout.readline()          # the pool is running and writing
         assert first
