@@ -91,8 +91,10 @@ words only (lexicons reload from the package data).
 """
 from __future__ import annotations
 
+import builtins
 import gc
 import threading
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -662,10 +664,24 @@ class Analyzer:
                     rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = en
                     append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
                                 si, k == a, k == last, ans, empty))
-            return Document(text, tuple(tokens), tuple(sents), id)
+            doc = Document(text, tuple(tokens), tuple(sents), id)
+            _MADE_HERE[builtins.id(doc)] = doc
+            return doc
         finally:
             if paused:
                 gc.enable()
+
+
+#: Documents returned by `Analyzer.analyze`, by id (held weakly). In them, the tokens of one
+#: surface word are built from one cached entry: they share one `analyses` tuple object and
+#: every attribute but their position and sentence flags, so the pack matcher may take the
+#: tuple's identity as the token's type (`dsl.multimatch`) instead of hashing its fields.
+_MADE_HERE: "weakref.WeakValueDictionary[int, Document]" = weakref.WeakValueDictionary()
+
+
+def made_by_analyzer(doc: Document) -> bool:
+    """Whether `doc` is a Document returned by `Analyzer.analyze` (see `_MADE_HERE`)."""
+    return _MADE_HERE.get(builtins.id(doc)) is doc
 
 
 _ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")

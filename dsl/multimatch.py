@@ -333,6 +333,7 @@ class PackMatcher:
         self.key_fields = tuple(fields)
         self.key_analyses = any(per_analysis[g] for g in range(len(preds)))
         self._key_of = attrgetter(*fields) if fields else None
+        self.key_sent = bool({"sent_start", "sent_end"} & set(fields))
         self._lock = threading.Lock()
         self._caches = _Caches(len(preds), len(self.groups))
         self._build_index()
@@ -397,8 +398,18 @@ class PackMatcher:
                     self._caches = _Caches(len(self.preds), len(self.groups))
                 caches = self._caches
         toks = doc.tokens
-        keys: list[Any] = list(map(self._key_of, toks)) if self._key_of is not None else [()] * len(toks)
-        if keys and self.key_analyses:
+        from .morph import made_by_analyzer
+        trusted = not self.reads_extra and made_by_analyzer(doc)
+        if trusted:
+            # Tokens of one word share their analyses tuple and every field read here (see
+            # morph._MADE_HERE): its identity is the type (the cache keeps a token of each
+            # type, so the tuple stays alive and its id is not reused). Sentence flags apart.
+            keys: list[Any] = list(map(id, map(_analyses, toks)))
+            if self.key_sent:
+                keys = list(zip(keys, map(_sent_flags, toks)))
+        else:
+            keys = list(map(self._key_of, toks)) if self._key_of is not None else [()] * len(toks)
+        if keys and self.key_analyses and not trusted:
             # Ambiguous tokens also key on their analyses. Analyses tuples are shared between
             # tokens of the same word, and hashing Analysis objects runs Python code, so each
             # tuple object is mapped once to a small value id (the map holds the tuple, so its
@@ -412,10 +423,10 @@ class PackMatcher:
                     vid = caches.amb_values.setdefault(ans, len(caches.amb_values))
                     hit = amb[id(ans)] = (ans, vid)
                 keys[i] = (keys[i], hit[1])
-            if self.reads_extra:
-                for i, t in enumerate(toks):
-                    if t.extra:
-                        keys[i] = (keys[i], tuple(sorted(t.extra.items())))
+        if self.reads_extra:
+            for i, t in enumerate(toks):
+                if t.extra:
+                    keys[i] = (keys[i], tuple(sorted(t.extra.items())))
         types = caches.types
         tids = list(map(types.get, keys))
         if None in tids:
@@ -706,6 +717,7 @@ class _GroupIndex:
 
 
 _analyses = attrgetter("analyses")
+_sent_flags = attrgetter("sent_start", "sent_end")
 
 
 def _mention_flags(specs: Sequence[RuleSpec], index: Mapping[Any, int]) -> list[bool]:

@@ -135,3 +135,33 @@ def test_required_literal_examples():
     assert required_literal("^(بحث|يبحث)$") == ""          # alternatives: nothing every match contains
     assert required_literal(r"\p{L}+ات") == ""               # not Python syntax: no literal claimed
     assert required_literal("abc", "i") == ""                # case-insensitive: no literal claimed
+
+
+def test_extra_attributes_are_part_of_a_token_type():
+    # tokens equal in every built-in attribute but their `pos` (from another analyzer)
+    from dsl.compiler import CompileEnv
+    from dsl.document import Document
+    env = CompileEnv(extra_attributes=frozenset({"pos"}))
+    doc = Document.from_tokens([{"text": "a", "pos": "NOUN"}, {"text": "a", "pos": "VERB"}, {"text": "a"}])
+    progs = [compile_pattern("[pos=VERB]", env), compile_pattern("[pos=NOUN] []", env)]
+    found = PackMatcher([RuleSpec(p) for p in progs]).search(MatchContext(doc))
+    assert [(m.tok_start, m.tok_end) for m in found[0]] == [(1, 2)]
+    assert [(m.tok_start, m.tok_end) for m in found[1]] == [(0, 2)]
+
+
+def test_documents_of_the_analyzer_are_typed_by_their_shared_analyses():
+    from dsl.morph import default_analyzer, made_by_analyzer
+    from dsl.document import Document
+    env = ATTR_ENV
+    an = default_analyzer()
+    doc = an.analyze("وحفتر حفتر وحفتر. حفتر")
+    copy = Document(doc.text, doc.tokens, doc.sentences)
+    assert made_by_analyzer(doc) and not made_by_analyzer(copy)
+    pm = PackMatcher([RuleSpec(compile_pattern("[pre] [sent_end]", env)), RuleSpec(compile_pattern("[!pre]", env))])
+    for d in (doc, copy):       # by shared analyses, or by the fields read: a type never mixes tokens
+        by_type = {}
+        for t, tid in zip(d.tokens, pm.prepare(d).tids):
+            by_type.setdefault(tid, set()).add((t.pre, t.sent_end))
+        assert all(len(v) == 1 for v in by_type.values())
+    assert pm.prepare(doc).tids[0] == pm.prepare(doc).tids[0] != pm.prepare(doc).tids[1]
+    assert pm.search(MatchContext(doc)) == pm.search(MatchContext(copy))
