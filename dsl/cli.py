@@ -50,7 +50,12 @@ class _AtomicOutput:
     def __init__(self, path: str) -> None:
         self.path = Path(path)
         d = self.path.resolve().parent
-        fd, self.tmp = tempfile.mkstemp(dir=d, prefix=f".{self.path.name}.", suffix=".tmp")
+        if self.path.is_dir():   # found now, not after the whole run when the rename fails
+            raise UsageError(f"--output {path}: is a directory")
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=d, prefix=f".{self.path.name}.", suffix=".tmp")
+        except OSError as e:
+            raise UsageError(f"--output {path}: cannot write in {d}: {e.strerror or e}") from None
         self.stream: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
 
     def commit(self) -> None:
