@@ -106,7 +106,7 @@ import regex
 from .document import Analysis, Document, Token
 from .errors import InputError
 from .normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
-from .tokenize import _split_spans, scan, shape_of
+from .tokenize import _CHUNK, _split_spans, chunk_tokens, scan, shape_of
 
 __all__ = [
     "Analyzer", "default_analyzer", "tokens_from_dicts", "Lexicon", "load_lexicon",
@@ -317,6 +317,8 @@ class Analyzer:
         self._no_alef = opts.replace(alef=False)
         self._word_cache: dict[Any, tuple[Analysis, ...]] = {}
         self._surface_cache: dict[str, _Entry] = {}
+        # whitespace-free chunk of text -> ((start, end, entry) of each of its tokens, relative)
+        self._chunk_cache: dict[str, tuple[tuple[int, int, _Entry], ...]] = {}
 
     def __repr__(self) -> str:
         return f"Analyzer(options={self.options!r}, known_words=<{len(self._user_words)} words>)"
@@ -632,6 +634,23 @@ class Analyzer:
         cache[surface if kind == "word" else kind + "\x00" + surface] = e
         return e
 
+    def _chunk_entries(self, chunk: str) -> tuple[tuple[int, int, _Entry], ...]:
+        """The tokens of a whitespace-free chunk with their entries (cached, bounded like the rest)."""
+        get = self._surface_cache.get
+        out = []
+        for a, b, kind in chunk_tokens(chunk):
+            sf = chunk[a:b]
+            en = get(sf if kind == "word" else kind + "\x00" + sf)
+            if en is None:
+                en = self._entry(sf, kind)
+            out.append((a, b, en))
+        r = tuple(out)
+        cache = self._chunk_cache
+        if len(cache) >= self.cache_size:
+            cache.clear()
+        cache[chunk] = r
+        return r
+
     # -- documents
 
     def analyze(self, text: str, id: str | None = None) -> Document:
@@ -645,23 +664,31 @@ class Analyzer:
         if paused:
             gc.disable()
         try:
-            raw = scan(text)
-            sents = _split_spans(text, raw)   # reads only (start, end) of each item
+            # Tokens come chunk by chunk (text between whitespace, see tokenize.scan): a chunk
+            # seen before gives its tokens' offsets and cached entries in one lookup.
+            spans: list[tuple[int, int]] = []
+            ents: list[_Entry] = []
+            add_span, add_ent = spans.append, ents.append
+            chunk_get = self._chunk_cache.get
+            for m in _CHUNK.finditer(text):
+                c = m.group()
+                ce = chunk_get(c)
+                if ce is None:
+                    ce = self._chunk_entries(c)
+                s0 = m.start()
+                for rs0, re0, en in ce:
+                    add_span((s0 + rs0, s0 + re0))
+                    add_ent(en)
+            sents = _split_spans(text, spans)
             tokens: list[Token] = []
             append = tokens.append
-            get = self._surface_cache.get
-            entry = self._entry
             make = _make_token
             empty = _EMPTY
             for si, (a, b) in enumerate(sents):
                 last = b - 1
                 for k in range(a, b):
-                    s, e, kind = raw[k]
-                    sf = text[s:e]
-                    en = get(sf if kind == "word" else kind + "\x00" + sf)
-                    if en is None:
-                        en = entry(sf, kind)
-                    rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = en
+                    s, e = spans[k]
+                    rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = ents[k]
                     append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
                                 si, k == a, k == last, ans, empty))
             doc = Document(text, tuple(tokens), tuple(sents), id)

@@ -120,13 +120,18 @@ _CHUNK_CACHE: dict[str, tuple[tuple[int, int, str], ...]] = {}
 _CHUNK_CACHE_SIZE = 100_000
 
 
-def _scan_chunk(chunk: str) -> tuple[tuple[int, int, str], ...]:
-    """The raw tokens of one whitespace-free chunk, relative to it (cached: chunks repeat)."""
+def chunk_tokens(chunk: str) -> tuple[tuple[int, int, str], ...]:
+    """The raw tokens of one whitespace-free chunk, relative to it (not cached)."""
     out = []
     for m in _MASTER.finditer(chunk):
         kind = m.lastgroup
         out.append((m.start(), m.end(), "word" if kind == "aword" else kind))
-    r = tuple(out)
+    return tuple(out)
+
+
+def _scan_chunk(chunk: str) -> tuple[tuple[int, int, str], ...]:
+    """The raw tokens of one whitespace-free chunk, relative to it (cached: chunks repeat)."""
+    r = chunk_tokens(chunk)
     if len(_CHUNK_CACHE) >= _CHUNK_CACHE_SIZE:
         _CHUNK_CACHE.clear()
     _CHUNK_CACHE[chunk] = r
