@@ -122,7 +122,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     failures = replaced = n = 0
     progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
-                        jsonl_field=args.jsonl_field, id_field=args.id_field)
+                        jsonl_field=args.jsonl_field, id_field=args.id_field,
+                        max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None)
     if store is not None:
         items = store.pending(items)   # documents recorded by an earlier run are skipped
     results = engine_for(args, pack, items, labels)
@@ -279,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--glob", default="*.txt", help="which files to read inside folders (default: *.txt)")
     m.add_argument("--encoding-errors", choices=("strict", "replace", "skip"), default="strict",
                    help="what to do with invalid UTF-8: report the file (strict, default), replace or skip bytes")
+    m.add_argument("--max-document-mb", type=float, metavar="N",
+                   help="refuse a text file (or standard input) larger than N MiB instead of running out of "
+                        "memory (default 128; matching takes about 75 bytes of memory per byte of text)")
     m.add_argument("--jsonl-field", metavar="FIELD", help="inputs are JSON Lines; the text is in FIELD")
     m.add_argument("--id-field", metavar="FIELD", help="with --jsonl-field: the document id is in FIELD")
     from .parallel import add_match_options

@@ -7,6 +7,7 @@ Offsets in the output are always Python string offsets into the decoded text.
 from __future__ import annotations
 
 import codecs
+import io
 import json
 import os
 import stat
@@ -190,13 +191,13 @@ def test_an_unreadable_file_is_reported_and_the_run_goes_on(capsys, tmp_path, pa
     locked.write_text(SENTENCE, encoding="utf-8")
     good = tmp_path / "good.txt"
     good.write_text(SENTENCE, encoding="utf-8")
-    real = Path.read_bytes
+    real = Path.open
 
-    def read_bytes(self: Path) -> bytes:   # the read as a user without permission sees it
+    def open_(self: Path, *args, **kw):   # the open as a user without permission sees it
         if self.name == "locked.txt":
             raise PermissionError(13, "Permission denied")
-        return real(self)
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        return real(self, *args, **kw)
+    monkeypatch.setattr(Path, "open", open_)
     code, records, err = run(capsys, tmp_path, pack, str(locked), str(good))
     assert code == 3
     assert err == ["arabic-ie: locked.txt: cannot read: Permission denied"]
@@ -254,3 +255,20 @@ def test_iter_inputs_yields_a_problem_per_bad_input_never_raises(tmp_path):
     items = list(iter_inputs([str(tmp_path / "missing.txt"), str(tmp_path / "dir.txt" / "x.txt")]))
     assert all(isinstance(i, InputProblem) for i in items)
     assert [i.message for i in items] == ["cannot read: no such file", "cannot read: no such file"]
+
+
+def test_a_document_over_the_size_limit_is_refused_not_read_into_memory(capsys, tmp_path, pack):
+    big = tmp_path / "big.txt"
+    big.write_text(SENTENCE + " " + "و" * 2_000_000, encoding="utf-8")      # 4 MB
+    small = tmp_path / "small.txt"
+    small.write_text(SENTENCE, encoding="utf-8")
+    code, records, err = run(capsys, tmp_path, pack, "--max-document-mb", "1", str(big), str(small))
+    assert code == 3
+    assert err == ["arabic-ie: big.txt: larger than 1 MiB (limit MAX_DOCUMENT_BYTES): split it, or raise the "
+                   "limit with --max-document-mb"]
+    assert [r["doc"] for r in records] == [str(small)]
+    code, records, err = run(capsys, tmp_path, pack, "--max-document-mb", "8", str(big))
+    assert (code, len(records), err) == (0, 1, [])
+    items = list(iter_inputs(["-"], stdin=io.BytesIO(big.read_bytes()), max_bytes=1024))
+    assert items == [InputProblem("-", "larger than 1024 bytes (limit MAX_DOCUMENT_BYTES): split it, or "
+                                       "raise the limit with --max-document-mb")]
