@@ -443,6 +443,9 @@ def read_pack_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as e:
         raise PackError(f"cannot read pack: {e.strerror}", SourcePos(display_path(path), 1, 1)) from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PackError("pack is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8",
+                        SourcePos(display_path(path), 1, 1))
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -59,6 +59,14 @@ def read_yaml(text: str, file: str | None = None) -> YNode | None:
         lines = text.splitlines()
         src = lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
         raise PackError(f"YAML syntax error: {problem}", pos, source_line=src) from None
+    except yaml.reader.ReaderError as e:   # a character YAML forbids (NUL, most control characters)
+        line = text.count("\n", 0, e.position) + 1
+        col = e.position - (text.rfind("\n", 0, e.position) + 1) + 1
+        shown = text.split("\n")[line - 1].rstrip("\r")
+        shown = "".join("?" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in shown)  # never echo ESC ... raw
+        raise PackError(f"YAML does not allow the character U+{e.character:04X} ({e.reason})"
+                        if isinstance(e.character, int) else f"YAML error: {e.reason}",
+                        SourcePos(file, line, col), source_line=shown) from None
     except yaml.YAMLError as e:  # pragma: no cover - reader errors without marks
         raise PackError(f"YAML error: {e}", SourcePos(file, 1, 1)) from None
     except RecursionError:

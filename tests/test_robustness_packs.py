@@ -341,3 +341,26 @@ def test_the_shipped_packs_have_no_rule_that_can_never_match(capsys):
     code = main(["check", "--no-cache", str(default_rules_dir())])
     out = capsys.readouterr()
     assert code == 0 and out.err == ""
+
+
+# --- bytes a pack may not hold ----------------------------------------------------------------------------
+def test_control_characters_in_a_pack_are_positioned_and_never_echoed_raw(tmp_path, capsys):
+    (tmp_path / "nul.yaml").write_bytes(b"name: x\x00\nrules: []\n")
+    (tmp_path / "esc.yaml").write_bytes(b'name: x\r\nrules:\r\n  - name: "a\x1b[2Jb"\r\n')
+    code, lines = check(capsys, tmp_path, str(tmp_path / "nul.yaml"), str(tmp_path / "esc.yaml"))
+    assert code == 2
+    assert lines == [
+        "nul.yaml:1:8: YAML does not allow the character U+0000 (special characters are not allowed)",
+        "    name: x?",
+        "           ^",
+        "esc.yaml:3:13: YAML does not allow the character U+001B (special characters are not allowed)",
+        '      - name: "a?[2Jb"',
+        "                ^",
+        "arabic-ie: 2 errors"]
+
+
+def test_a_utf16_pack_says_to_save_it_as_utf8(tmp_path, capsys):
+    (tmp_path / "u16.yaml").write_bytes("name: x\n".encode("utf-16"))
+    code, lines = check(capsys, tmp_path, str(tmp_path / "u16.yaml"))
+    assert (code, lines) == (2, ["u16.yaml:1:1: pack is UTF-16 (it starts with a UTF-16 byte-order mark): "
+                                 "save it as UTF-8"])
