@@ -41,6 +41,7 @@ MAX_EXPANDED_DEPTH = 100      # AST depth after macro expansion
 MAX_EXPANDED_NODES = 2 * MAX_PROGRAM   # AST nodes after macro expansion (macros doubling macros: a "billion laughs")
 REGEX_TIMEOUT = 0.05          # seconds per regex evaluation (the `regex` module's timeout=)
 REGEX_MAX_INPUT = 256         # a value longer than this never matches a regex constraint
+REGEX_MAX_TIMEOUTS = 10       # after this many timeouts a regex constraint is no longer run (bounds the total time)
 
 # ---------------------------------------------------------------- attributes
 
@@ -177,20 +178,24 @@ class PredRegex:
 
     def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
         v = get_value(self.level, self.attr, tok, an)
-        if not isinstance(v, str) or len(v) > REGEX_MAX_INPUT:
+        if not isinstance(v, str) or len(v) > REGEX_MAX_INPUT or self.__dict__.get("_timeouts", 0) >= REGEX_MAX_TIMEOUTS:
             return self.negate
         c = self.compiled()
         try:
             m = (c.search if self.search else c.fullmatch)(v, timeout=REGEX_TIMEOUT)
         except TimeoutError:
-            # Once per constraint of a loaded pack: say which rule and position, the limit, the outcome.
+            # Say which rule and position, the limit and the outcome: at the first timeout of this
+            # constraint (in this loaded pack), and when it is switched off after REGEX_MAX_TIMEOUTS.
             global _timeout_warned
             _timeout_warned = True
-            if not getattr(self, "_warned", False):
-                object.__setattr__(self, "_warned", True)
+            n = self.__dict__.get("_timeouts", 0) + 1
+            object.__setattr__(self, "_timeouts", n)
+            if n == 1 or n == REGEX_MAX_TIMEOUTS:
+                then = ("taken as no match" if n == 1 else f"it timed out {n} times (limit REGEX_MAX_TIMEOUTS), "
+                        "so it is taken as no match from now on, without running it")
                 warnings.warn(f"{self.where or '<pattern>'}: regex /{self.source}/ timed out after "
-                              f"{REGEX_TIMEOUT} s (limit REGEX_TIMEOUT) on a {len(v)}-character value; "
-                              "taken as no match", RegexTimeoutWarning, stacklevel=2)
+                              f"{REGEX_TIMEOUT} s (limit REGEX_TIMEOUT) on a {len(v)}-character value; {then}",
+                              RegexTimeoutWarning, stacklevel=2)
             return self.negate
         return (m is not None) != self.negate
 

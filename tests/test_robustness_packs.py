@@ -62,6 +62,20 @@ def test_the_command_line_prints_a_regex_timeout_as_one_warning_line(tmp_path, c
         f"{REGEX_TIMEOUT} s (limit REGEX_TIMEOUT) on a 200-character value; taken as no match"]
 
 
+def test_a_regex_that_keeps_timing_out_is_switched_off_so_the_total_time_is_bounded(tmp_path):
+    from dsl.compiler import REGEX_MAX_TIMEOUTS
+    pack = Pack.load([write(tmp_path, "slow4.yaml", SLOW)])
+    words = " ".join("a" * (200 + k) for k in range(REGEX_MAX_TIMEOUTS + 30))   # all distinct: no cache hit
+    with pytest.warns(RegexTimeoutWarning) as rec:
+        assert pack.match(words) == []
+    where = f"{tmp_path}/slow4.yaml:5:21: rule 'slow_regex': regex /(a|aa)+b/ timed out after {REGEX_TIMEOUT} s"
+    assert [str(w.message) for w in rec] == [
+        f"{where} (limit REGEX_TIMEOUT) on a 200-character value; taken as no match",
+        f"{where} (limit REGEX_TIMEOUT) on a {200 + REGEX_MAX_TIMEOUTS - 1}-character value; it timed out "
+        f"{REGEX_MAX_TIMEOUTS} times (limit REGEX_MAX_TIMEOUTS), so it is taken as no match from now on, "
+        "without running it"]
+
+
 def test_values_longer_than_regex_max_input_never_reach_the_regex(tmp_path):
     from dsl.compiler import REGEX_MAX_INPUT
     pack = Pack.load([write(tmp_path, "slow3.yaml", SLOW)])
