@@ -163,14 +163,15 @@ def iter_inputs(paths: Sequence[str], *, glob: str = "*.txt", errors: str = "str
                 stdin: object = None, max_bytes: int | None = None) -> Iterator[InputDoc | InputProblem]:
     """Yield documents (or problems) from files, folders (recursive, sorted), `-` (stdin) or JSON Lines.
 
-    A text document over `max_bytes` (default `MAX_DOCUMENT_BYTES`) is a problem, not a read.
+    A text document, or a JSON Lines line, over `max_bytes` (default `MAX_DOCUMENT_BYTES`) is a
+    problem, not a read; JSON Lines are read line by line, so a large file needs little memory.
     """
     limit = MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes
     for raw in paths:
         if raw == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             if jsonl_field:
-                yield from _jsonl_docs(stream.read(), "-", errors, jsonl_field, id_field)  # type: ignore[attr-defined]
+                yield from _jsonl_stream(stream, "-", errors, jsonl_field, id_field, limit)
                 continue
             data = _read_bounded(stream, limit)
             yield _too_large("-", limit) if len(data) > limit else decode(data, "-", errors)
@@ -180,55 +181,106 @@ def iter_inputs(paths: Sequence[str], *, glob: str = "*.txt", errors: str = "str
             found = sorted(q for q in p.rglob(glob) if q.is_symlink() or not q.is_dir())
             for q in found:
                 if jsonl_field:
-                    yield from _jsonl_file(q, str(q), errors, jsonl_field, id_field)
+                    yield from _jsonl_file(q, str(q), errors, jsonl_field, id_field, limit)
                 else:
                     yield read_path(q, str(q), errors, in_folder=True, max_bytes=limit)
             continue
         if jsonl_field:
-            yield from _jsonl_file(p, raw, errors, jsonl_field, id_field)
+            yield from _jsonl_file(p, raw, errors, jsonl_field, id_field, limit)
         else:
             yield read_path(p, raw, errors, in_folder=False, max_bytes=limit)
 
 
-def _jsonl_file(path: Path, name: str, errors: str, field: str, id_field: str | None
+def _jsonl_file(path: Path, name: str, errors: str, field: str, id_field: str | None, limit: int
                 ) -> Iterator[InputDoc | InputProblem]:
     try:
-        data = path.read_bytes()
+        stream = path.open("rb")
     except OSError as e:
-        yield InputProblem(name, f"cannot read: {e.strerror or e}")
+        what = "broken symbolic link" if isinstance(e, FileNotFoundError) and path.is_symlink() else \
+            "no such file" if isinstance(e, FileNotFoundError) else e.strerror or str(e)
+        yield InputProblem(name, f"cannot read: {what}")
         return
-    yield from _jsonl_docs(data, name, errors, field, id_field)
+    with stream:
+        try:
+            yield from _jsonl_stream(stream, name, errors, field, id_field, limit)
+        except OSError as e:
+            yield InputProblem(name, f"cannot read: {e.strerror or e}")
+
+
+def _jsonl_stream(stream: object, name: str, errors: str, field: str, id_field: str | None, limit: int
+                  ) -> Iterator[InputDoc | InputProblem]:
+    """JSON Lines read line by line, so memory is bounded by the longest line (at most `limit` bytes).
+
+    Lines are split on the byte "\n" (never part of a multi-byte UTF-8 character, and U+2028,
+    U+0085 ... may stand raw inside JSON strings). A bad line is a problem; the others go on.
+    """
+    readline = stream.readline  # type: ignore[attr-defined]
+    first = readline(limit + 1)
+    if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):   # rare: decode it whole
+        yield from _jsonl_docs(first + stream.read(), name, errors, field, id_field)  # type: ignore[attr-defined]
+        return
+    offset, lineno, raw = 0, 0, first
+    while raw:
+        lineno += 1
+        start, where = offset, f"{name}:{lineno}"
+        offset += len(raw)
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):          # skip the rest of the overlong line
+                raw = readline(1 << 20)
+                offset += len(raw)
+            yield _too_large(where, limit)
+        else:
+            if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw, start = raw[3:], start + 3
+            try:
+                text, replaced = raw.decode("utf-8"), 0
+            except UnicodeDecodeError as e:
+                if errors == "strict":
+                    yield InputProblem(where, f"invalid UTF-8 at byte {start + e.start} of the file "
+                                              f"(use --encoding-errors replace or skip to read it anyway)")
+                    raw = readline(limit + 1)
+                    continue
+                _counter.bad = 0
+                text, replaced = raw.decode("utf-8", errors=_HANDLERS[errors]), _counter.bad
+            doc = _jsonl_record(text, where, errors, field, id_field)
+            if doc is not None:
+                yield InputDoc(doc.id, doc.text, doc.replaced + replaced) if isinstance(doc, InputDoc) else doc
+        raw = readline(limit + 1)
+
+
+def _jsonl_record(line: str, where: str, errors: str, field: str, id_field: str | None
+                  ) -> InputDoc | InputProblem | None:
+    """One JSON Lines record (None for a blank line)."""
+    line = line.removesuffix("\n").removesuffix("\r")
+    if not line.strip():
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError as e:
+        return InputProblem(where, f"not valid JSON: {e}")
+    if not isinstance(obj, dict) or not isinstance(obj.get(field), str):
+        return InputProblem(where, f"no text field {field!r} (a string) in this JSON object")
+    doc_id = obj.get(id_field) if id_field else None
+    name_ = str(doc_id) if doc_id is not None else where
+    doc = clean_surrogates(obj[field], name_, errors)
+    return InputDoc(_SURROGATE.sub("\ufffd", name_), doc.text, doc.replaced) if isinstance(doc, InputDoc) else doc
 
 
 def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str | None
                 ) -> Iterator[InputDoc | InputProblem]:
+    """JSON Lines from a whole decoded file (used for UTF-16 files)."""
     decoded = decode(data, name, errors)
     if isinstance(decoded, InputProblem):
         yield decoded
         return
-    # JSON Lines are separated by "\n" only: U+2028, U+0085 ... may stand raw inside JSON strings.
     pending = decoded.replaced
     for lineno, line in enumerate(decoded.text.split("\n"), 1):
-        line = line.removesuffix("\r")
-        if not line.strip():
-            continue
-        where = f"{name}:{lineno}"
-        try:
-            obj = json.loads(line)
-        except ValueError as e:
-            yield InputProblem(where, f"not valid JSON: {e}")
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get(field), str):
-            yield InputProblem(where, f"no text field {field!r} (a string) in this JSON object")
-            continue
-        doc_id = obj.get(id_field) if id_field else None
-        name_ = str(doc_id) if doc_id is not None else where
-        doc = clean_surrogates(obj[field], name_, errors)
+        doc = _jsonl_record(line, f"{name}:{lineno}", errors, field, id_field)
         if isinstance(doc, InputDoc):
             # bytes replaced while decoding the file are counted once, with its first document
-            doc = InputDoc(_SURROGATE.sub("\ufffd", name_), doc.text, doc.replaced + pending)
-            pending = 0
-        yield doc
+            doc, pending = InputDoc(doc.id, doc.text, doc.replaced + pending), 0
+        if doc is not None:
+            yield doc
 
 
 def is_tty(stream: object) -> bool:

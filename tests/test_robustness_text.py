@@ -272,3 +272,33 @@ def test_a_document_over_the_size_limit_is_refused_not_read_into_memory(capsys, 
     items = list(iter_inputs(["-"], stdin=io.BytesIO(big.read_bytes()), max_bytes=1024))
     assert items == [InputProblem("-", "larger than 1024 bytes (limit MAX_DOCUMENT_BYTES): split it, or "
                                        "raise the limit with --max-document-mb")]
+
+
+def test_json_lines_are_read_line_by_line_and_a_bad_line_is_its_own_problem(capsys, tmp_path, pack):
+    f = tmp_path / "docs.jsonl"
+    good = json.dumps({"body": SENTENCE}, ensure_ascii=False).encode()
+    bad = b'{"body": "\xff ' + SENTENCE.encode() + b'"}'
+    long = json.dumps({"body": "و" * 1_000_000}).encode()                # 6 MB on one line
+    f.write_bytes(codecs.BOM_UTF8 + good + b"\n" + bad + b"\r\n" + long + b"\n\n" + good + b"\n")
+    code, records, err = run(capsys, tmp_path, pack, "--jsonl-field", "body", "--max-document-mb", "1", str(f))
+    assert code == 3
+    offset = 3 + len(good) + 1 + len(b'{"body": "')
+    assert err == [f"arabic-ie: docs.jsonl:2: invalid UTF-8 at byte {offset} of the file (use --encoding-errors "
+                   "replace or skip to read it anyway)",
+                   "arabic-ie: docs.jsonl:3: larger than 1 MiB (limit MAX_DOCUMENT_BYTES): split it, or raise the "
+                   "limit with --max-document-mb"]
+    assert [r["doc"] for r in records] == [f"{f}:1", f"{f}:5"]
+    code, records, err = run(capsys, tmp_path, pack, "--jsonl-field", "body", "--encoding-errors", "replace",
+                             "--max-document-mb", "1", str(f))
+    assert [r["doc"] for r in records] == [f"{f}:1", f"{f}:2", f"{f}:5"]
+    assert err[-1] == "arabic-ie: warning: 1 undecodable bytes were replaced"
+    assert_offsets_slice(records, {f"{f}:1": SENTENCE, f"{f}:2": "\ufffd " + SENTENCE, f"{f}:5": SENTENCE})
+
+
+def test_json_lines_in_utf16_and_from_standard_input(tmp_path):
+    text = json.dumps({"body": SENTENCE}, ensure_ascii=False) + "\n"
+    f = tmp_path / "u16.jsonl"
+    f.write_bytes((text * 2).encode("utf-16"))
+    assert [d.text for d in iter_inputs([str(f)], jsonl_field="body")] == [SENTENCE, SENTENCE]
+    stdin = io.BytesIO((text * 3).encode())
+    assert [d.id for d in iter_inputs(["-"], jsonl_field="body", stdin=stdin)] == ["-:1", "-:2", "-:3"]
