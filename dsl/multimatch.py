@@ -596,24 +596,27 @@ class PackMatcher:
                             break
 
         # 2. rules whose first constraint reads a document set: per context
+        # (tested once per token type of the document, with this context's sets)
+        dyn_pcache: dict[int, dict[int, bool]] = {}
         if gi.dynamic:
-            dyn_cache: dict[int, dict[int, bool]] = {}
-            toks = ctx.doc.tokens
             sets = ctx.sets
+            distinct = set(tids)
             for r in gi.dynamic:
                 if wanted is not None and r not in wanted:
                     continue
                 first = self.rules[r].first
-                lst = []
-                for i in range(n):
-                    tid = tids[i]
+                ok: set[int] = set()
+                for tid in distinct:
+                    tok = keys_of[tid]
                     for g in first:
-                        c = caches.pred[g] if not self.dynamic[g] else dyn_cache.setdefault(g, {})
-                        if self._test(c, g, toks[i], tid, sets):
-                            lst.append(i)
+                        c = caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {})
+                        if self._test(c, g, tok, tid, sets):
+                            ok.add(tid)
                             break
-                if lst:
-                    positions[r] = sorted(set(positions.get(r, ())) | set(lst))
+                if ok:
+                    lst = list(compress(range(n), map(ok.__contains__, tids)))
+                    prev = positions.get(r)
+                    positions[r] = sorted(set(prev) | set(lst)) if prev else lst
 
         # 3. @Label starts
         for lab, rs in gi.by_label.items():
@@ -630,7 +633,6 @@ class PackMatcher:
         shared = (perf_counter() - t_start) if timings is not None else 0.0
         # 4. each rule's VM at its start positions (only rules that can start somewhere)
         out: dict[int, list[Match]] = {}
-        dyn_pcache: dict[int, dict[int, bool]] = {}
         if timings is None:
             active = sorted(positions) if wanted is None else sorted(r for r in positions if r in wanted)
             if gi.anywhere:
