@@ -40,9 +40,12 @@ def check_pattern(text: str) -> None:
         _check_error(e)
         return
     try:
-        compile_pattern(text, env())
+        prog = compile_pattern(text, env())
     except DslError as e:
         _check_error(e)
+        return
+    from dsl.deadcode import dead_node
+    dead_node(prog.ast, env().sets, frozenset({"Person"}), {"known": "Title"})   # may say dead, never raise
 
 
 def check_pack_text(text: str) -> None:
