@@ -27,9 +27,9 @@ import regex as _re
 from . import syntax as S
 from .cascade import RunResult, _mention_from_match, run
 from .compiler import (ANALYSIS_ATTRS, KEEP_PRE, KEEP_PRE_ATTRS, KEEP_SUF, KEEP_SUF_ATTRS, REGEX_MAX_INPUT,
-                       REGEX_TIMEOUT, TOKEN_ATTRS, get_value, normalize_value)
+                       REGEX_TIMEOUT, TOKEN_ATTRS, get_value, normalize_value, _capture_counts, _length)
 from .document import Document, Token
-from .matcher import Capture, Match, MatchContext, finditer
+from .matcher import Match, MatchContext, build_match, finditer
 from .mentions import Mention
 
 # Instructions of the tracing interpreter (the node is kept for positions and messages).
@@ -235,43 +235,6 @@ def _show(v: Any) -> str:
 
 # ---------------------------------------------------------------- pattern -> traced instructions
 
-def _min_len(n: S.Node) -> int:
-    if isinstance(n, (S.TokenAtom, S.Mention)):
-        return 1
-    if isinstance(n, S.Capture):
-        return _min_len(n.body)
-    if isinstance(n, S.Seq):
-        return sum(_min_len(x) for x in n.items)
-    if isinstance(n, S.Alt):
-        return min(_min_len(x) for x in n.options)
-    if isinstance(n, S.Repeat):
-        return n.min * _min_len(n.body)
-    return 0
-
-
-def _capture_counts(n: S.Node) -> dict[str, float]:
-    if isinstance(n, S.Capture):
-        d = _capture_counts(n.body)
-        d[n.name] = d.get(n.name, 0) + 1
-        return d
-    if isinstance(n, S.Seq):
-        out: dict[str, float] = {}
-        for it in n.items:
-            for k, v in _capture_counts(it).items():
-                out[k] = out.get(k, 0) + v
-        return out
-    if isinstance(n, S.Alt):
-        out = {}
-        for o in n.options:
-            for k, v in _capture_counts(o).items():
-                out[k] = max(out.get(k, 0), v)
-        return out
-    if isinstance(n, S.Repeat):
-        mult = float("inf") if n.max is None else n.max
-        return {k: (v * mult if mult else 0) for k, v in _capture_counts(n.body).items()}
-    return {}
-
-
 class _Code:
     """Instructions for a resolved AST, laid out like the compiled program (same preference order)."""
 
@@ -286,7 +249,7 @@ class _Code:
                              if isinstance(n, S.Capture) and isinstance(n.body, S.Mention)}
         self.subs: list[tuple[tuple[Any, ...], bool]] = []
         self.main = self.program(ast, True, False)
-        self.min_length = _min_len(ast)
+        self.min_length = _length(ast)[0]
 
     def program(self, node: S.Node, fwd: bool, in_look: bool) -> tuple[Any, ...]:
         code: list[Any] = []
@@ -540,38 +503,8 @@ class _Tracer:
         return None, far, fails
 
     def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
-        """The Match the matcher would build: spans by the span rule, captures in text order."""
-        flags: dict[int, int] = {}
-        while trail is not None:
-            p, f, trail = trail
-            flags[p] = f
-        doc = self.doc
-
-        def span(a: int, b: int) -> tuple[int, int]:
-            sp = doc.span(a, b, keep_pre=bool(flags.get(a, 0) & KEEP_PRE),
-                          keep_suf=bool(flags.get(b - 1, 0) & KEEP_SUF))
-            return sp.start, sp.end
-
-        out: dict[str, list[Capture]] = {nm: [] for nm in self.code.names}
-        events = []
-        while caps is not None:
-            slot, kind, val, caps = caps
-            events.append((slot, kind, val))
-        opened: dict[int, int] = {}
-        refs: dict[int, Any] = {}
-        for slot, kind, val in reversed(events):
-            if kind is True:
-                opened[slot] = val
-                refs.pop(slot, None)
-            elif kind is None:
-                refs[slot] = val
-            else:
-                a = opened.pop(slot)
-                s, e = span(a, val)
-                nm = self.code.names[slot]
-                out[nm].append(Capture(a, val, s, e, refs.pop(slot, None), nm in self.code.repeated))
-        s, e = span(start, end)
-        return Match(start, end, s, e, {k: tuple(v) for k, v in out.items()})
+        """The Match the matcher would build (the same function builds it)."""
+        return build_match(self.doc.tokens, start, end, caps, trail, self.code.names, self.code.repeated)
 
     # -- messages
     def word(self, i: int) -> str:

@@ -344,40 +344,47 @@ class _Run:
 
     # -- results
     def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
-        flags: dict[int, int] = {}
-        while trail is not None:
-            p, f, trail = trail
-            flags[p] = f
-        toks = self.toks
+        return build_match(self.toks, start, end, caps, trail, self.prog.capture_names,
+                           self.prog.repeated_captures)
 
-        def span(a: int, b: int) -> tuple[int, int]:
-            # the offsets of Document.span(a, b, keep_pre=..., keep_suf=...), without building a Span
-            first, last = toks[a], toks[b - 1]
-            return (first.word_start if flags.get(a, 0) & KEEP_PRE else first.start,
-                    last.word_end if flags.get(b - 1, 0) & KEEP_SUF else last.end)
 
-        prog = self.prog
-        names = prog.capture_names
-        out: dict[str, list[Capture]] = {nm: [] for nm in names}
-        events = []
-        while caps is not None:
-            slot, kind, val, caps = caps
-            events.append((slot, kind, val))
-        opened: dict[int, int] = {}
-        refs: dict[int, Any] = {}
-        for slot, kind, val in reversed(events):
-            if kind is True:
-                opened[slot] = val
-                refs.pop(slot, None)
-            elif kind is None:
-                refs[slot] = val
-            else:
-                a = opened.pop(slot)
-                s, e = span(a, val)
-                nm = names[slot]
-                out[nm].append(Capture(a, val, s, e, refs.pop(slot, None), nm in prog.repeated_captures))
-        s, e = span(start, end)
-        return Match(start, end, s, e, {k: tuple(v) for k, v in out.items()})
+
+def build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any,
+                names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
+    """The Match for tokens [start, end): spans by the span rule (clitics kept only where the
+    consuming element tested them, per `trail`), captures from the VM's event list in text order.
+    Shared by the VM and by `explain`'s tracer, so both build matches the same way."""
+    flags: dict[int, int] = {}
+    while trail is not None:
+        p, f, trail = trail
+        flags[p] = f
+
+    def span(a: int, b: int) -> tuple[int, int]:
+        # the offsets of Document.span(a, b, keep_pre=..., keep_suf=...), without building a Span
+        first, last = toks[a], toks[b - 1]
+        return (first.word_start if flags.get(a, 0) & KEEP_PRE else first.start,
+                last.word_end if flags.get(b - 1, 0) & KEEP_SUF else last.end)
+
+    out: dict[str, list[Capture]] = {nm: [] for nm in names}
+    events = []
+    while caps is not None:
+        slot, kind, val, caps = caps
+        events.append((slot, kind, val))
+    opened: dict[int, int] = {}
+    refs: dict[int, Any] = {}
+    for slot, kind, val in reversed(events):
+        if kind is True:
+            opened[slot] = val
+            refs.pop(slot, None)
+        elif kind is None:
+            refs[slot] = val
+        else:
+            a = opened.pop(slot)
+            s, e = span(a, val)
+            nm = names[slot]
+            out[nm].append(Capture(a, val, s, e, refs.pop(slot, None), nm in repeated))
+    s, e = span(start, end)
+    return Match(start, end, s, e, {k: tuple(v) for k, v in out.items()})
 
 
 def _windows(doc: Document, cross: bool) -> list[tuple[int, int]]:
