@@ -158,6 +158,10 @@ FOUND_BY_FUZZING: list[tuple[str, str]] = [
     ("exponential macro expansion (hung)", "name: x\nmacros:\n  M0: '[def]'\n"
      + "".join(f"  M{i}: M{i - 1} M{i - 1} M{i - 1} M{i - 1}\n" for i in range(1, 30))
      + "rules:\n  - {name: r, label: X, pattern: M29}\n"),
+    # fuzz_pack.py, 2026-11-22: a syntax error late in a long pattern took 14 s for 2.5 KB (the
+    # parser state was copied after every token to word the message); 20,000 characters: minutes
+    ("quadratic syntax-error wording (slow unit)", "name: s\nsets:\n  s: [a, b]\nrules:\n"
+     "  - {name: a, label: A, pattern: '[stem in s]" + "$$NA|ME" * 2800 + ".'}\n"),
 ]
 
 
