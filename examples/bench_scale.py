@@ -7,7 +7,8 @@ The corpus is the sample articles in examples/ cut into sentences and recombined
 (fixed seed) into documents of 2-8 KiB, so it has the sample articles' vocabulary and density
 of mentions. `run` times the whole command (`arabic-ie match --workers 1`, `--workers N`,
 `--dask local --workers N`, and `--workers N --output x.sqlite`), checks that every variant
-gives the same mentions, and prints medians, speed-ups and the load average before and after
+gives the same mentions, and prints medians, speed-ups, the CPU time of each run (all its
+processes) and the load average before and after
 (other jobs on the machine skew the numbers: run it when `uptime` shows a low load, or pass
 `--max-load 0.5` to wait for a quiet minute before each run).
 """
@@ -23,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,22 +63,61 @@ def make_corpus(out: Path, mb: float, seed: int = 8) -> tuple[int, int]:
     return n, total
 
 
-def run_cli(args: list[str], out: Path | None) -> tuple[float, str]:
-    """Run `arabic-ie match ARGS`, return (seconds, sha256 of the mentions)."""
-    cmd = [sys.executable, "-m", "dsl", "match", *args]
+class CpuSampler(threading.Thread):
+    """CPU seconds of a process tree, from /proc every 0.2 s (workers are not all waited for by the
+    run, so RUSAGE_CHILDREN misses them); a process's last 0.2 s before it exits may be missed."""
+
+    def __init__(self, root: int) -> None:
+        super().__init__(daemon=True)
+        self.root, self.seen, self.done = root, {}, threading.Event()
+        self.tick = os.sysconf("SC_CLK_TCK")
+
+    def run(self) -> None:
+        while not self.done.wait(0.2):
+            self.sample()
+
+    def sample(self) -> None:
+        parents: dict[int, int] = {}
+        times: dict[int, float] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid = int(stat.parent.name)
+            parents[pid] = int(fields[1])
+            times[pid] = (int(fields[11]) + int(fields[12])) / self.tick
+        for pid, t in times.items():
+            q = pid
+            while q in parents and q != self.root and q > 1:
+                q = parents[q]
+            if q == self.root:
+                self.seen[pid] = max(self.seen.get(pid, 0.0), t)
+
+    def total(self) -> float:
+        self.done.set()
+        return sum(self.seen.values())
+
+
+def run_cli(args: list[str], out: Path | None) -> tuple[float, float, str]:
+    """Run `arabic-ie match ARGS`; (wall seconds, CPU seconds of the run and its workers, sha256 of the mentions)."""
+    cmd = [sys.executable, "-m", "dsl", "match", *args] + (["--output", str(out)] if out is not None else [])
     t = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sampler = CpuSampler(p.pid)
+    sampler.start()
+    stdout, stderr = p.communicate()
+    dt = time.perf_counter() - t
+    cpu = sampler.total()
+    r = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     if out is not None:
-        r = subprocess.run([*cmd, "--output", str(out)], capture_output=True)
-        dt = time.perf_counter() - t
         from dsl.store import read_mentions
         body = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in read_mentions(out))
     else:
-        r = subprocess.run(cmd, capture_output=True)
-        dt = time.perf_counter() - t
         body = r.stdout.decode("utf-8")
     if r.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.decode()[-500:]}")
-    return dt, hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return dt, cpu, hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def wait_for_quiet(max_load: float | None, patience: float = 900) -> None:
@@ -98,6 +139,7 @@ def bench(corpus: Path, repeats: int, workers: int, skip: set[str], max_load: fl
         f"pool-{workers}-sqlite": ["--workers", str(workers)],
     }
     times: dict[str, list[float]] = {}
+    cpus: dict[str, list[float]] = {}
     digests: dict[str, set[str]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeats):
@@ -107,20 +149,26 @@ def bench(corpus: Path, repeats: int, workers: int, skip: set[str], max_load: fl
                 out = Path(tmp) / f"r{i}.sqlite" if name.endswith("sqlite") else None
                 wait_for_quiet(max_load)
                 load = os.getloadavg()[0]
-                dt, digest = run_cli([*extra, str(corpus)], out)
+                dt, cpu, digest = run_cli([*extra, str(corpus)], out)
                 times.setdefault(name, []).append(dt)
+                cpus.setdefault(name, []).append(cpu)
                 digests.setdefault(name, set()).add(digest)
-                print(f"  run {i + 1}/{repeats}  {name:22} {dt:8.1f} s   load {load:.2f} -> {os.getloadavg()[0]:.2f}",
-                      flush=True)
+                print(f"  run {i + 1}/{repeats}  {name:22} {dt:8.1f} s  cpu {cpu:7.1f} s   "
+                      f"load {load:.2f} -> {os.getloadavg()[0]:.2f}", flush=True)
     print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     same = len(set().union(*digests.values())) == 1
     print(f"identical output across all variants and repeats: {'yes' if same else 'NO'}")
     base = statistics.median(times["sequential"]) if "sequential" in times else None
-    print(f"{'variant':24} {'median s':>9} {'MiB/s':>7} {'speed-up':>9}")
+    base_cpu = statistics.median(cpus["sequential"]) if "sequential" in cpus else None
+    # cpu: all processes of the run (parent, workers, scheduler); with N idle cores the wall time
+    # cannot beat cpu / N, so seq-cpu / (cpu / N) is the speed-up a quiet machine would show.
+    print(f"{'variant':24} {'median s':>9} {'MiB/s':>7} {'speed-up':>9} {'cpu s':>7} {'cpu-bound speed-up':>19}")
     for name, ts in times.items():
-        med = statistics.median(ts)
+        med, cpu = statistics.median(ts), statistics.median(cpus[name])
         sp = f"{base / med:8.2f}x" if base else "-"
-        print(f"{name:24} {med:9.1f} {size / 2**20 / med:7.3f} {sp:>9}")
+        n = 1 if name == "sequential" else workers
+        bound = f"{base_cpu / (cpu / n):18.2f}x" if base_cpu else "-"
+        print(f"{name:24} {med:9.1f} {size / 2**20 / med:7.3f} {sp:>9} {cpu:7.1f} {bound:>19}")
     pool, dask = times.get(f"pool-{workers}"), times.get(f"dask-local-{workers}")
     if pool and dask:
         print(f"Dask LocalCluster vs process pool: {statistics.median(dask) / statistics.median(pool):.3f}x the time "

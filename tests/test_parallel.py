@@ -173,7 +173,8 @@ def test_results_come_out_in_input_order_whatever_order_chunks_finish_in(items, 
 
         def finish():
             time.sleep(delay)
-            f.set_result(result)
+            if f.set_running_or_notify_cancel():   # not cancelled by a generator closed early
+                f.set_result(result)
         threading.Thread(target=finish).start()
         return f
 
