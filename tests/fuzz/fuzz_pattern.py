@@ -1,6 +1,6 @@
 """Coverage-guided fuzzing of the pattern parser and compiler (atheris).
 
-    .venv/bin/pip install atheris
+    .venv/bin/pip install -e ".[fuzz]"
     .venv/bin/python tests/fuzz/fuzz_pattern.py -max_total_time=300 -timeout=10 tests/fuzz/corpus/pattern
 
 A crash is any exception other than `DslError`, or one input taking longer than -timeout
