@@ -7,7 +7,10 @@ there is one, and renders itself as one line (`file:line:col: message`) or, with
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,8 @@ class DslError(Exception):
         """The one-line message, then the offending source line with a caret under the column."""
         out = self.one_line()
         if self.source_line is not None and self.pos is not None:
-            line = self.source_line.rstrip("\r\n")
+            # Never echo control characters (an ESC from a hostile file would reach the terminal).
+            line = _CONTROL.sub("?", self.source_line.rstrip("\r\n"))
             caret_col = max(self.pos.column - 1, 0)
             out += f"\n    {line}\n    {' ' * caret_col}^"
         return out

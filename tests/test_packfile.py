@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dsl.errors import PackError
+from dsl.errors import PackError, SourcePos
 from dsl.packfile import read_sources
 from dsl.schema import json_schema
 from dsl.yamlsafe import read_yaml
@@ -156,3 +156,9 @@ def test_json_schema_is_generated_from_the_same_tables():
     assert set(rule["required"]) == {"name", "label", "pattern"}
     assert rule["properties"]["mode"]["enum"] == ["first", "all"]
     json.dumps(s)
+
+
+def test_rendered_source_lines_never_carry_control_characters():
+    err = PackError("bad", SourcePos("g.txt", 1, 3), source_line="ab\x1b[31mred\x07")
+    assert "\x1b" not in err.render() and "\x07" not in err.render()
+    assert "ab?[31mred?" in err.render()
