@@ -44,6 +44,12 @@ def __getattr__(name: str):  # lazy: importing dsl stays cheap for tools that on
     if name in ("normalize", "NormalizeOptions"):
         from . import normalize as _n
         return getattr(_n, name)
+    if name == "match_parallel":
+        from .parallel import match_parallel
+        return match_parallel
+    if name in ("SqliteSink", "read_mentions"):
+        from . import store
+        return getattr(store, name)
     if name == "explain":
         from .explain import explain
         return explain
@@ -56,5 +62,5 @@ def __getattr__(name: str):  # lazy: importing dsl stays cheap for tools that on
 __all__ = [
     "Analysis", "Analyzer", "Arg", "Document", "DslError", "ErrorList", "Gazetteer", "GazetteerError",
     "InputError", "Mention", "NormalizeOptions", "Origin", "Pack", "PackError", "PatternError", "RunResult",
-    "SourcePos", "Span", "Token", "compile_pattern", "explain", "normalize", "__version__",
+    "SourcePos", "Span", "Token", "compile_pattern", "explain", "match_parallel", "SqliteSink", "read_mentions", "normalize", "__version__",
 ]
