@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .document import Document
 from .matcher import MatchContext
-from .mentions import Arg, Mention, Removal, resolve_overlaps
+from .mentions import NO_ATTRS, Arg, Mention, Removal, new_arg, new_mention, resolve_overlaps
 from .multimatch import for_pack
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -77,28 +77,29 @@ def _mention_from_match(rule: "CompiledRule", match: Any, doc: Document) -> Ment
     """A mention from a match: its span is the whole match, or the rule's `span` capture."""
     args: dict[str, Arg | tuple[Arg, ...]] = {}
     start, end, tok_start, tok_end = match.start, match.end, match.tok_start, match.tok_end
-    if rule.span is not None:
-        caps = match.captures.get(rule.span)
-        if not caps:
-            return None  # the span capture sits in an optional part that did not match
-        c = caps[-1]
-        start, end, tok_start, tok_end = c.start, c.end, c.tok_start, c.tok_end
+    text = doc.text
+    span = rule.span
     for name, caps in match.captures.items():
-        if name == rule.span:
+        if not caps:
             continue
-        built = []
-        for c in caps:
-            ref = c.mention_ref
-            built.append(Arg(c.start, c.end, doc.text[c.start:c.end], c.tok_start, c.tok_end,
-                             label=getattr(ref, "label", None) if ref is not None else None,
-                             mention=ref if isinstance(ref, Mention) else None))
-        if not built:
+        if name == span:
+            c = caps[-1]
+            start, end, tok_start, tok_end = c.start, c.end, c.tok_start, c.tok_end
             continue
-        repeated = any(getattr(c, "repeated", False) for c in caps)
-        args[name] = tuple(built) if repeated else built[-1]
-    return Mention(label=rule.label, rule=rule.name, start=start, end=end, text=doc.text[start:end],
-                   tok_start=tok_start, tok_end=tok_end, args=args, priority=rule.priority, doc=doc.id,
-                   tokens=tuple(doc.tokens[tok_start:tok_end]), output=rule.output)
+        built = [new_arg(c.start, c.end, text[c.start:c.end], c.tok_start, c.tok_end,
+                         *_ref_of(c.mention_ref)) for c in caps]
+        args[name] = tuple(built) if caps[0].repeated else built[-1]
+    if span is not None and not match.captures.get(span):
+        return None  # the span capture sits in an optional part that did not match
+    return new_mention(rule.label, rule.name, start, end, text[start:end], tok_start, tok_end, args,
+                       NO_ATTRS, rule.priority, doc.id, doc.tokens[tok_start:tok_end], rule.output)
+
+
+def _ref_of(ref: Any) -> tuple[str | None, Mention | None]:
+    """(label, mention) of an argument captured over a mention (`(?<x> @Label)`), else (None, None)."""
+    if ref is None:
+        return None, None
+    return getattr(ref, "label", None), ref if isinstance(ref, Mention) else None
 
 
 def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
@@ -151,9 +152,11 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
                 n0 = len(new)
                 for match in found.get(k, ()):
                     m = _mention_from_match(rule, match, doc)
-                    if m is not None and m.key() not in seen:
-                        seen.add(m.key())
-                        new.append(m)
+                    if m is not None:
+                        key = m.key()
+                        if key not in seen:
+                            seen.add(key)
+                            new.append(m)
                 if observer is not None:
                     assert timings is not None
                     observer.rule_ran(rule, ctx, round_, timings.get(k, 0.0) + perf_counter() - t0, len(new) - n0)

@@ -24,6 +24,7 @@ from typing import Any
 from .compiler import (BOL, CLOSE, EOL, JMP, KEEP_PRE, KEEP_SUF, LOOK, MATCH, MENTION, OPEN, SPLIT, TOKEN,
                        Program)
 from .document import Document
+from .frozen import constructor
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,9 @@ class Match:
 class _Run:
     """The state of one `finditer` call: caches, the current window, memo tables."""
 
+    __slots__ = ("prog", "ctx", "doc", "toks", "n", "stride", "sets", "types", "pcache", "cross",
+                 "starts", "ends", "lo", "hi", "visited", "sub_visited", "look_memo")
+
     def __init__(self, prog: Program, ctx: MatchContext, cross: bool, types: list[int] | None = None,
                  pcache: list[dict[int, bool]] | None = None) -> None:
         # `types`/`pcache`: token type ids and per-predicate result caches (type id -> bool)
@@ -157,12 +161,20 @@ class _Run:
             self.starts = {s for s, e in ctx.doc.sentences} | {0}
             self.ends = {e for s, e in ctx.doc.sentences} | {self.n}
         self.lo = self.hi = 0
+        self.visited: set[int] = set()
+
+    def rebind(self, prog: Program, pcache: list[dict[int, bool]]) -> None:
+        """Run another program (same document, types and sentence mode) from its first window on."""
+        self.prog = prog
+        self.pcache = pcache
+        self.lo = self.hi = 0
 
     def window(self, lo: int, hi: int) -> None:
         self.lo, self.hi = lo, hi
-        self.visited: set[int] = set()
-        self.sub_visited: list[set[int]] = [set() for _ in self.prog.subs]
-        self.look_memo: dict[tuple[int, int], bool] = {}
+        self.visited.clear()
+        if self.prog.subs:      # lookaround state, only for programs that have lookarounds
+            self.sub_visited: list[set[int]] = [set() for _ in self.prog.subs]
+            self.look_memo: dict[tuple[int, int], bool] = {}
 
     # -- predicates
     def test(self, pi: int, pos: int) -> bool:
@@ -354,37 +366,52 @@ def build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any
     """The Match for tokens [start, end): spans by the span rule (clitics kept only where the
     consuming element tested them, per `trail`), captures from the VM's event list in text order.
     Shared by the VM and by `explain`'s tracer, so both build matches the same way."""
-    flags: dict[int, int] = {}
-    while trail is not None:
-        p, f, trail = trail
-        flags[p] = f
+    flags: dict[int, int] | None = None
+    if trail is not None:
+        flags = {}
+        while trail is not None:
+            p, f, trail = trail
+            flags[p] = f
+    if caps is None:
+        captures: dict[str, tuple[Capture, ...]] = dict.fromkeys(names, ()) if names else {}
+    else:
+        out: dict[str, list[Capture]] = {nm: [] for nm in names}
+        events = []
+        while caps is not None:
+            slot, kind, val, caps = caps
+            events.append((slot, kind, val))
+        opened: dict[int, int] = {}
+        refs: dict[int, Any] = {}
+        for slot, kind, val in reversed(events):
+            if kind is True:
+                opened[slot] = val
+                refs.pop(slot, None)
+            elif kind is None:
+                refs[slot] = val
+            else:
+                a = opened.pop(slot)
+                s, e = _span(toks, flags, a, val)
+                nm = names[slot]
+                out[nm].append(_make_capture(a, val, s, e, refs.pop(slot, None), nm in repeated))
+        captures = {k: tuple(v) for k, v in out.items()}
+    if flags is None:
+        return _make_match(start, end, toks[start].start, toks[end - 1].end, captures)
+    s, e = _span(toks, flags, start, end)
+    return _make_match(start, end, s, e, captures)
 
-    def span(a: int, b: int) -> tuple[int, int]:
-        # the offsets of Document.span(a, b, keep_pre=..., keep_suf=...), without building a Span
-        first, last = toks[a], toks[b - 1]
-        return (first.word_start if flags.get(a, 0) & KEEP_PRE else first.start,
-                last.word_end if flags.get(b - 1, 0) & KEEP_SUF else last.end)
 
-    out: dict[str, list[Capture]] = {nm: [] for nm in names}
-    events = []
-    while caps is not None:
-        slot, kind, val, caps = caps
-        events.append((slot, kind, val))
-    opened: dict[int, int] = {}
-    refs: dict[int, Any] = {}
-    for slot, kind, val in reversed(events):
-        if kind is True:
-            opened[slot] = val
-            refs.pop(slot, None)
-        elif kind is None:
-            refs[slot] = val
-        else:
-            a = opened.pop(slot)
-            s, e = span(a, val)
-            nm = names[slot]
-            out[nm].append(Capture(a, val, s, e, refs.pop(slot, None), nm in repeated))
-    s, e = span(start, end)
-    return Match(start, end, s, e, {k: tuple(v) for k, v in out.items()})
+def _span(toks: Sequence[Any], flags: dict[int, int] | None, a: int, b: int) -> tuple[int, int]:
+    """The offsets of Document.span(a, b, keep_pre=..., keep_suf=...) per the trail's flags,
+    without building a Span."""
+    first, last = toks[a], toks[b - 1]
+    if not flags:
+        return first.start, last.end
+    return (first.word_start if flags.get(a, 0) & KEEP_PRE else first.start,
+            last.word_end if flags.get(b - 1, 0) & KEEP_SUF else last.end)
+
+
+_make_match = constructor(Match)
+_make_capture = constructor(Capture)
 
 
 def _windows(doc: Document, cross: bool) -> list[tuple[int, int]]:

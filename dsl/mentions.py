@@ -9,9 +9,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
+from types import MappingProxyType
 from typing import Any
 
 from .document import Token
+from .frozen import constructor
 
 #: Overlap policies: keep every mention, or keep the best of overlapping mentions of a label.
 OVERLAP_POLICIES = ("keep_all", "longest")
@@ -82,6 +85,14 @@ class Removal:
     winner: Mention
 
 
+#: Positional constructors (every field, in declared order) for the code that builds a mention
+#: per match: they skip the frozen dataclasses' per-field __setattr__ (see dsl.frozen).
+new_mention = constructor(Mention)
+new_arg = constructor(Arg)
+#: The `attrs` of a mention without attributes (shared, read-only).
+NO_ATTRS: Mapping[str, str] = MappingProxyType({})
+
+
 def rank_key(m: Mention) -> tuple[int, int, int, int, str]:
     """Best first: higher priority, then longer (in tokens, then chars), then earlier; rule name breaks ties."""
     return (-m.priority, -(m.tok_end - m.tok_start), -(m.end - m.start), m.start, m.rule)
@@ -137,10 +148,26 @@ def resolve_overlaps(mentions: Iterable[Mention], policy: str = "longest") -> tu
     `longest` is JAPE's appelt / SystemT's consolidate: repeatedly keep the best remaining
     mention (`rank_key`) and drop those that overlap it. Deterministic for any input order.
     """
-    unique = {m.key(): m for m in mentions}
-    ms = sorted(unique.values(), key=lambda m: (m.start, m.end, m.rule, m.tok_start))
+    unique = {(m.label, m.tok_start, m.tok_end, m.start, m.end, m.rule): m for m in mentions}   # Mention.key()
+    ms = sorted(unique.values(), key=_TEXT_ORDER)
     if policy == "keep_all" or len(ms) < 2:
         return ms, []
+    n = len(ms)
+    # Mentions alone in their cluster (a run of spans chained by overlaps, in text order)
+    # overlap nothing: they are kept without being looked up. Clusters are conservative (an
+    # empty span at a cluster's edge may join it), which only sends more mentions below.
+    alone = [False] * n
+    i = 0
+    while i < n:
+        hi = ms[i].end
+        j = i + 1
+        while j < n and ms[j].start < hi:
+            if ms[j].end > hi:
+                hi = ms[j].end
+            j += 1
+        if j == i + 1:
+            alone[i] = True
+        i = j
     kept: list[Mention] = []
     removals: list[Removal] = []
     # The winner is the overlapping mention kept first (the best ranked). Looking it up in
@@ -148,7 +175,11 @@ def resolve_overlaps(mentions: Iterable[Mention], policy: str = "longest") -> tu
     # quadratic on a 100 MB one-line document. Empty spans (none in practice) are checked one by one.
     index = _Disjoint()
     empty: list[tuple[int, Mention]] = []
-    for m in sorted(ms, key=rank_key):
+    for i in sorted(range(n), key=list(map(rank_key, ms)).__getitem__):
+        m = ms[i]
+        if alone[i]:
+            kept.append(m)
+            continue
         rivals = index.overlapping(m.start, m.end) if m.end > m.start else \
             [k for k in index.items() if m.start < k[1].end and k[1].start < m.end]
         rivals += [k for k in empty if m.start < k[1].end and k[1].start < m.end]
@@ -157,8 +188,12 @@ def resolve_overlaps(mentions: Iterable[Mention], policy: str = "longest") -> tu
             continue
         (index.add if m.end > m.start else empty.append)((len(kept), m))
         kept.append(m)
-    kept.sort(key=lambda m: (m.start, m.end, m.rule))
+    kept.sort(key=_KEPT_ORDER)
     return kept, removals
+
+
+_TEXT_ORDER = attrgetter("start", "end", "rule", "tok_start")
+_KEPT_ORDER = attrgetter("start", "end", "rule")
 
 
 def sort_mentions(mentions: Iterable[Mention]) -> list[Mention]:

@@ -26,7 +26,7 @@ from .compiler import CompileEnv, compile_pattern
 from .document import Analysis, Document
 from .errors import DslError, ErrorList, PackError, PatternError, SourcePos
 from .gazetteer import Gazetteer, read_entries
-from .mentions import Mention
+from .mentions import Mention, new_mention
 from .normalize import normalize_word
 from .packfile import (DocumentSetDecl, ExampleDecl, PackSource, RuleDecl, did_you_mean, display_path,
                        expand_pack_paths, read_sources)
@@ -82,9 +82,9 @@ class GazetteerUse:
             e = self.gazetteer.entry(gm.entry_index)
             span = doc.span(gm.tok_start, gm.tok_end)
             attrs = {"canonical": e.canonical or e.phrase, **({"type": e.type} if e.type else {}), **dict(e.attrs)}
-            out.append(Mention(self.label, f"gazetteer:{self.name}", span.start, span.end, span.text,
-                               gm.tok_start, gm.tok_end, {}, attrs, self.priority, doc.id,
-                               tuple(doc.tokens[gm.tok_start:gm.tok_end]), self.output))
+            out.append(new_mention(self.label, f"gazetteer:{self.name}", span.start, span.end, span.text,
+                                     gm.tok_start, gm.tok_end, {}, attrs, self.priority, doc.id,
+                                     doc.tokens[gm.tok_start:gm.tok_end], self.output))
         return out
 
 

@@ -3,6 +3,8 @@
 * `tokenize.scan` cuts the text at whitespace and scans each distinct chunk once: same tokens
   as one pass of the master regex over the whole text.
 * `Analyzer.analyze` builds tokens with generated straight-line code: equal to `Token(...)`.
+* `dsl.frozen.constructor` fills frozen dataclasses directly: the same objects as `cls(*args)`,
+  still read-only (mentions, arguments, matches and captures are built that way per match).
 * `Gazetteer.find` visits only tokens that can start an entry: same matches as visiting every
   token (the loop it replaced, kept here as the reference).
 """
@@ -11,11 +13,15 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsl.document import Document, Token
+from dsl.frozen import constructor
 from dsl.gazetteer import _ART, _CLITIC, GazMatch, Gazetteer, _extend, parse_entries
+from dsl.matcher import Capture, Match
+from dsl.mentions import Arg, Mention
 from dsl.morph import default_analyzer
 from dsl.tokenize import _MASTER, scan
 
@@ -52,6 +58,34 @@ def test_analyzed_tokens_equal_tokens_built_by_the_dataclass():
     rebuilt = tuple(Token(**{f.name: getattr(t, f.name) for f in dataclasses.fields(Token)}) for t in doc.tokens)
     assert doc.tokens == rebuilt
     assert [hash(t) for t in doc.tokens] == [hash(t) for t in rebuilt]
+
+
+@pytest.mark.parametrize("cls,args", [
+    (Mention, ("PERSON", "r1", 3, 9, "الفريق", 1, 2, {"x": Arg(3, 5, "ال")}, {"k": "v"}, 2, "d1", (), False)),
+    (Arg, (3, 5, "ال", 1, 2, "TITLE", None)),
+    (Match, (1, 3, 4, 9, {"arg": ()})),
+    (Capture, (1, 2, 4, 6, None, True)),
+])
+def test_fast_constructors_build_what_the_dataclass_builds(cls, args):
+    made = constructor(cls)(*args)
+    plain = cls(*args)
+    assert type(made) is cls and made == plain and repr(made) == repr(plain)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.start = 0
+    if cls in (Arg, Capture):          # slotted, all fields compared: hashable like the original
+        assert hash(made) == hash(plain)
+
+
+def test_a_dataclass_with_post_init_keeps_its_own_constructor():
+    @dataclasses.dataclass(frozen=True)
+    class Checked:
+        x: int
+
+        def __post_init__(self) -> None:
+            if self.x < 0:
+                raise ValueError("negative")
+
+    assert constructor(Checked) is Checked
 
 
 # ---------------------------------------------------------------- gazetteer
