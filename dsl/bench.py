@@ -578,9 +578,9 @@ def _vm_starts(pack: Any, docs: Sequence[Any]) -> tuple[int, int]:
     matched: set[str] = set()
     orig = pm._run_rule
 
-    def counting(spec: Any, ctx: Any, dt: Any, pos_list: Any, pc: Any) -> Any:
+    def counting(spec: Any, ctx: Any, dt: Any, pos_list: Any, *rest: Any) -> Any:
         nonlocal starts
-        found = orig(spec, ctx, dt, pos_list, pc)
+        found = orig(spec, ctx, dt, pos_list, *rest)
         starts += len(pos_list)
         return found
     pm._run_rule = counting      # type: ignore[method-assign]

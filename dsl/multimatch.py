@@ -48,8 +48,8 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress
-from operator import attrgetter
+from itertools import compress, groupby, repeat
+from operator import add, attrgetter, itemgetter, mul
 from time import perf_counter
 from typing import Any
 
@@ -261,8 +261,8 @@ class _Caches:
         self.types: dict[Any, int] = {}
         self.keys: list[Any] = []                       # tid -> a token of that type (its key object)
         self.pred: list[dict[int, bool]] = [{} for _ in range(n_preds)]
-        self.cand: list[dict[int, tuple[int, ...]]] = [{} for _ in range(n_groups)]
-        self.pair: list[dict[tuple[int, int], Any]] = [{} for _ in range(n_groups)]
+        self.cand: list[list[tuple[int, ...]]] = [[] for _ in range(n_groups)]   # tid -> rules
+        self.pair: list[dict[int, Any]] = [{} for _ in range(n_groups)]   # pair key (see _PAIR_STRIDE) -> verdict
         self.rule_pc: dict[int, list[dict[int, bool]]] = {}
         self.amb: dict[int, tuple[Any, int]] = {}       # id(analyses tuple) -> (the tuple, value id)
         self.amb_values: dict[Any, int] = {}            # analyses tuple (by value) -> value id
@@ -550,35 +550,42 @@ class PackMatcher:
         n = len(dt.tids)
         positions: dict[int, list[int]] = {}
 
-        # 1. token-started rules: candidate tuple per token type
+        # 1. token-started rules: candidate tuple per token type, a list indexed by type id
+        # (filled for the types added since the last search; ids are dense)
         cand = caches.cand[group]
+        keys_of = caches.keys
+        if len(cand) < len(keys_of):
+            with self._lock:
+                for tid in range(len(cand), len(keys_of)):
+                    cand.append(self._candidates(caches, group, tid))
         tids = dt.tids
-        cs = list(map(cand.get, tids))
-        if None in cs:
-            for i in compress(range(n), map(_is_none, cs)):
-                c = cand.get(tids[i])
-                if c is None:
-                    c = cand[tids[i]] = self._candidates(caches, group, tids[i])
-                cs[i] = c
+        cs = list(map(cand.__getitem__, tids))
         # ... narrowed by the type of the next token (rules whose second token is constrained)
         pair = caches.pair[group]
         if len(pair) > self.cache_size:
             pair.clear()
-        last = n - 1
         preds = caches.pred
-        keys_of = caches.keys
-        for i in compress(range(n), cs):
-            key = (tids[i], tids[i + 1] if i < last else -1)
-            c = pair.get(key)
-            if c is None:
-                c = pair[key] = self._second(caches, cs[i], key[0], key[1])
-            ok, far = c
-            for r in ok:
-                lst = positions.get(r)
-                if lst is None:
-                    positions[r] = [i]
-                else:
-                    lst.append(i)
+        # In bulk (C-level passes): the positions some rule can start on, their (type, next
+        # type) keys and cached verdicts; the loop below only visits positions left with a rule.
+        starts = list(compress(range(n), cs))
+        nxt = tids[1:]
+        nxt.append(-1)
+        pkeys = list(map(add, map(tids.__getitem__, starts), map(mul, map(nxt.__getitem__, starts), repeat(_PAIR_STRIDE))))
+        verdicts = list(map(pair.get, pkeys))
+        if None in verdicts:
+            for j in compress(range(len(verdicts)), map(_is_none, verdicts)):
+                key = pkeys[j]
+                c = pair.get(key)
+                if c is None:
+                    tid = tids[starts[j]]
+                    ok, far = self._second(caches, cs[starts[j]], tid, (key - tid) // _PAIR_STRIDE)
+                    c = pair[key] = (ok, far) if ok or far else ()
+                verdicts[j] = c
+        hits: list[tuple[int, int]] = []       # (rule, position), sorted below
+        add_hits = hits.extend
+        for i, (ok, far) in compress(zip(starts, verdicts), verdicts):
+            if ok:
+                add_hits(zip(ok, repeat(i)))
             for r, alts in far:    # a constrained token a few places on must be there
                 for d, g in alts:
                     j = i + d
@@ -588,12 +595,11 @@ class PackMatcher:
                         if hit is None:
                             hit = self._test(preds[g], g, keys_of[t], t, {})
                         if hit:
-                            lst = positions.get(r)
-                            if lst is None:
-                                positions[r] = [i]
-                            else:
-                                lst.append(i)
+                            hits.append((r, i))
                             break
+        hits.sort()
+        for r, grp in groupby(hits, _rule_of):
+            positions[r] = list(map(_pos_of, grp))
 
         # 2. rules whose first constraint reads a document set: per context
         # (tested once per token type of the document, with this context's sets)
@@ -641,6 +647,7 @@ class PackMatcher:
             active = list(members)
         full = range(n)
         rule_pc = caches.rule_pc
+        runs: dict[bool, _Run] = {}
         for r in active:
             rule = self.rules[r]
             pos_list: Sequence[int] | None = full if rule.any else positions.get(r)
@@ -656,7 +663,7 @@ class PackMatcher:
                 pc = list(pc)
                 for k in rule.dyn_slots:
                     pc[k] = dyn_pcache.setdefault(rule.gmap[k], {})
-            found = self._run_rule(rule.spec, ctx, dt, pos_list, pc)
+            found = self._run_rule(rule.spec, ctx, dt, pos_list, pc, runs)
             if found:
                 out[r] = found
             if timings is not None:
@@ -668,10 +675,18 @@ class PackMatcher:
         return out
 
     def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],
-                  pcache: list[dict[int, bool]]) -> list[Match]:
-        """`finditer` restricted to the positions where the rule can start (same windows, same order)."""
+                  pcache: list[dict[int, bool]], runs: dict[bool, _Run]) -> list[Match]:
+        """`finditer` restricted to the positions where the rule can start (same windows, same order).
+
+        `runs` holds this search's VM states (one per sentence mode), rebound to each rule in
+        turn: building one per rule and document cost more than many of the runs themselves.
+        """
         prog = spec.program
-        run = _Run(prog, ctx, spec.cross_sentence, types=dt.tids, pcache=pcache)
+        run = runs.get(spec.cross_sentence)
+        if run is None:
+            run = runs[spec.cross_sentence] = _Run(prog, ctx, spec.cross_sentence, types=dt.tids, pcache=pcache)
+        else:
+            run.rebind(prog, pcache)
         need = prog.min_length
         first = spec.mode == "first"
         code = prog.code
@@ -719,6 +734,12 @@ class _GroupIndex:
 
 
 _analyses = attrgetter("analyses")
+#: Pair-verdict keys: type + next type (or -1) * _PAIR_STRIDE, one int (hashing a tuple costs
+#: several times more); type ids stay far below the stride (caches are bounded).
+_PAIR_STRIDE = 1 << 32
+
+_rule_of = itemgetter(0)    # of a (rule, position) pair
+_pos_of = itemgetter(1)
 _sent_flags = attrgetter("sent_start", "sent_end")
 
 
