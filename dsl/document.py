@@ -123,6 +123,11 @@ class Document:
     def __len__(self) -> int:
         return len(self.tokens)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Private attributes (underscored) are per-process data a stage attached (the analyzer's
+        # entry ids): not fields, not compared, and meaningless in another process.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def span(self, tok_start: int, tok_end: int, *, keep_pre: bool = False,
              keep_suf: bool = False) -> Span:
         """The span of tokens [tok_start, tok_end): core offsets, or word offsets when asked."""

@@ -93,11 +93,13 @@ from __future__ import annotations
 
 import builtins
 import gc
+import itertools
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -242,8 +244,12 @@ def load_lexicon(options: NormalizeOptions = DEFAULT) -> Lexicon:
 # ---------------------------------------------------------------- the analyzer
 
 #: What a word surface contributes to its Token, cached per distinct surface:
-#: (rel_start, rel_end, core, word, norm, stem, pre, suf, definite, shape, analyses).
+#: (rel_start, rel_end, core, word, norm, stem, pre, suf, definite, shape, analyses, entry id).
+#: Entry ids come from one process-wide counter and are never reused: tokens with the same
+#: entry id agree on every attribute but their position and sentence flags.
 _Entry = tuple
+_ENTRY_IDS = itertools.count()
+_ENTRY_ID = itemgetter(11)
 
 _TOKEN_FIELDS = ("i", "start", "end", "word_start", "word_end", "text", "word", "norm", "stem",
                  "pre", "suf", "definite", "shape", "sent", "sent_start", "sent_end",
@@ -619,7 +625,8 @@ class Analyzer:
             rs, re_ = self._core_rel(surface, n, len(a.pre), len(n) - len(a.suf))
             word = n
             norm = a.norm
-        e = (rs, re_, surface[rs:re_], word, norm, a.stem, a.pre, a.suf, a.definite, shape, analyses)
+        e = (rs, re_, surface[rs:re_], word, norm, a.stem, a.pre, a.suf, a.definite, shape, analyses,
+             next(_ENTRY_IDS))
         cache = self._surface_cache
         if len(cache) >= self.cache_size:
             cache.clear()
@@ -680,10 +687,11 @@ class Analyzer:
                 last = b - 1
                 for k in range(a, b):
                     s, e = spans[k]
-                    rs, re_, core, word, norm, stem, pre, suf, d, shape, ans = ents[k]
+                    rs, re_, core, word, norm, stem, pre, suf, d, shape, ans, _ = ents[k]
                     append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
                                 si, k == a, k == last, ans, empty))
             doc = Document(text, tuple(tokens), tuple(sents), id)
+            object.__setattr__(doc, "_entry_ids", list(map(_ENTRY_ID, ents)))
             _MADE_HERE[builtins.id(doc)] = doc
             return doc
         finally:
@@ -691,16 +699,22 @@ class Analyzer:
                 gc.enable()
 
 
-#: Documents returned by `Analyzer.analyze`, by id (held weakly). In them, the tokens of one
-#: surface word are built from one cached entry: they share one `analyses` tuple object and
-#: every attribute but their position and sentence flags, so the pack matcher may take the
-#: tuple's identity as the token's type (`dsl.multimatch`) instead of hashing its fields.
+#: Documents returned by `Analyzer.analyze` in this process, by id (held weakly). Each carries
+#: the entry id of every token (`entry_ids`): tokens built from one cached entry agree on every
+#: attribute but position and sentence flags, so later stages may take the id as the token's
+#: type (`dsl.multimatch`, `dsl.gazetteer`) instead of reading and hashing its fields.
 _MADE_HERE: "weakref.WeakValueDictionary[int, Document]" = weakref.WeakValueDictionary()
 
 
 def made_by_analyzer(doc: Document) -> bool:
     """Whether `doc` is a Document returned by `Analyzer.analyze` (see `_MADE_HERE`)."""
     return _MADE_HERE.get(builtins.id(doc)) is doc
+
+
+def entry_ids(doc: Document) -> list[int] | None:
+    """The analyzer's entry id of each token of `doc`, or None for a document this process's
+    analyzer did not make (built from tokens, changed with `dataclasses.replace`, unpickled)."""
+    return doc.__dict__.get("_entry_ids") if _MADE_HERE.get(builtins.id(doc)) is doc else None
 
 
 _ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")

@@ -6,8 +6,9 @@ is compiled once into a `PackMatcher`:
 
 1. **Token types.** Tokens that agree on every field the pack's predicates read (e.g. `stem`,
    `norm`, `definite`; plus the analyses of an ambiguous token) share a type id. The ids come
-   from a dict kept across documents (bounded by `cache_size`), one C-level tuple build and
-   lookup per token.
+   from a dict kept across documents (bounded by `cache_size`), one lookup per token of the
+   analyzer's entry id (`morph.entry_ids`: tokens of one cached entry agree on every field),
+   or of a C-level tuple of the fields read for documents built otherwise.
 2. **Predicates are deduplicated across rules** (`Pred*` objects compare by value) and their
    results are cached per (predicate, token type), across documents: a predicate is evaluated
    once per distinct word, not once per token and rule. Predicates reading a document set
@@ -398,15 +399,15 @@ class PackMatcher:
                     self._caches = _Caches(len(self.preds), len(self.groups))
                 caches = self._caches
         toks = doc.tokens
-        from .morph import made_by_analyzer
-        trusted = not self.reads_extra and made_by_analyzer(doc)
-        if trusted:
-            # Tokens of one word share their analyses tuple and every field read here (see
-            # morph._MADE_HERE): its identity is the type (the cache keeps a token of each
-            # type, so the tuple stays alive and its id is not reused). Sentence flags apart.
-            keys: list[Any] = list(map(id, map(_analyses, toks)))
+        from .morph import entry_ids
+        eids = None if self.reads_extra else entry_ids(doc)
+        trusted = eids is not None
+        if eids is not None:
+            # Tokens built from one analyzer entry agree on every field read here but the
+            # sentence flags (see morph.entry_ids): the entry id is the type, with no token read.
+            keys: list[Any] = eids
             if self.key_sent:
-                keys = list(zip(keys, map(_sent_flags, toks)))
+                keys = list(zip(eids, map(_sent_flags, toks)))
         else:
             keys = list(map(self._key_of, toks)) if self._key_of is not None else [()] * len(toks)
         if keys and self.key_analyses and not trusted:

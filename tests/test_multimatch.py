@@ -149,7 +149,7 @@ def test_extra_attributes_are_part_of_a_token_type():
     assert [(m.tok_start, m.tok_end) for m in found[1]] == [(0, 2)]
 
 
-def test_documents_of_the_analyzer_are_typed_by_their_shared_analyses():
+def test_documents_of_the_analyzer_are_typed_by_their_entries():
     from dsl.morph import default_analyzer, made_by_analyzer
     from dsl.document import Document
     env = ATTR_ENV
@@ -165,3 +165,18 @@ def test_documents_of_the_analyzer_are_typed_by_their_shared_analyses():
         assert all(len(v) == 1 for v in by_type.values())
     assert pm.prepare(doc).tids[0] == pm.prepare(doc).tids[0] != pm.prepare(doc).tids[1]
     assert pm.search(MatchContext(doc)) == pm.search(MatchContext(copy))
+
+
+def test_surfaces_sharing_an_analysis_are_different_types_for_raw_text():
+    # `محمد` and `مُحمد` normalize alike and share one analysis, but `text` is raw: a type
+    # made on the first must not answer for the second (nor the other way round).
+    from dsl.document import Document
+    from dsl.morph import default_analyzer
+    an = default_analyzer()
+    pm = PackMatcher([RuleSpec(compile_pattern('[text="مُحمد"]', ATTR_ENV), mode="all")])
+    for text in ("محمد قال. ثم مُحمد قال و مُحمد", "مُحمد قال. ثم محمد"):
+        doc = an.analyze(text)
+        want = [t.i for t in doc.tokens if t.text == "مُحمد"]
+        assert [m.tok_start for m in pm.search(MatchContext(doc))[0]] == want
+        copy = Document(doc.text, doc.tokens, doc.sentences)
+        assert [m.tok_start for m in pm.search(MatchContext(copy))[0]] == want
