@@ -91,11 +91,9 @@ words only (lexicons reload from the package data).
 """
 from __future__ import annotations
 
-import builtins
 import gc
 import itertools
 import threading
-import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -692,29 +690,28 @@ class Analyzer:
                                 si, k == a, k == last, ans, empty))
             doc = Document(text, tuple(tokens), tuple(sents), id)
             object.__setattr__(doc, "_entry_ids", list(map(_ENTRY_ID, ents)))
-            _MADE_HERE[builtins.id(doc)] = doc
             return doc
         finally:
             if paused:
                 gc.enable()
 
 
-#: Documents returned by `Analyzer.analyze` in this process, by id (held weakly). Each carries
-#: the entry id of every token (`entry_ids`): tokens built from one cached entry agree on every
-#: attribute but position and sentence flags, so later stages may take the id as the token's
-#: type (`dsl.multimatch`, `dsl.gazetteer`) instead of reading and hashing its fields.
-_MADE_HERE: "weakref.WeakValueDictionary[int, Document]" = weakref.WeakValueDictionary()
-
-
 def made_by_analyzer(doc: Document) -> bool:
-    """Whether `doc` is a Document returned by `Analyzer.analyze` (see `_MADE_HERE`)."""
-    return _MADE_HERE.get(builtins.id(doc)) is doc
+    """Whether `doc` is a Document returned by `Analyzer.analyze` in this process."""
+    return "_entry_ids" in doc.__dict__
 
 
 def entry_ids(doc: Document) -> list[int] | None:
     """The analyzer's entry id of each token of `doc`, or None for a document this process's
-    analyzer did not make (built from tokens, changed with `dataclasses.replace`, unpickled)."""
-    return doc.__dict__.get("_entry_ids") if _MADE_HERE.get(builtins.id(doc)) is doc else None
+    analyzer did not make (built from tokens or with `dataclasses.replace`, copied, unpickled).
+
+    Tokens built from one cached entry agree on every attribute but position and sentence
+    flags, so later stages may take the id as the token's type (`dsl.multimatch`,
+    `dsl.gazetteer`) instead of reading and hashing its fields. The ids come from one
+    process-wide counter, so they mean nothing elsewhere: `Document.__getstate__` drops them
+    (private attributes are never pickled or copied), which is what makes their presence proof.
+    """
+    return doc.__dict__.get("_entry_ids")
 
 
 _ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")
