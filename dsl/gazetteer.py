@@ -69,14 +69,19 @@ its `norm` (so `[stem in titles]` holds for `المشير` and `والمشير` 
 Size and speed
 --------------
 The trie is hashed: one dict maps every entry's key path (token keys joined by `\\x01`)
-to its entry index, and every proper prefix to -1, so a scan does one dict lookup per
-token (two for a definite one) plus one per further word of a candidate. Entries are
-kept as columns (phrase, canonical-or-None, interned type, shared attribute mappings,
+to its entry index, and every proper prefix to -1. `find` does not walk it token by token:
+the paths are compiled into one Aho-Corasick automaton (`ahocorasick_rs`, leftmost-longest)
+over two byte codes per token (see `_Scanner`), so a document costs one pass in compiled
+code plus a few Python operations per match; the trie is walked only where the automaton
+cannot decide alone (a multi-word path whose entries are all conditional, a path over a
+sentence start) and for documents whose tokens break the automaton's assumptions. Entries
+are kept as columns (phrase, canonical-or-None, interned type, shared attribute mappings,
 line numbers in an array). The built form is pickled to a cache (`$ARABIC_IE_CACHE`, else
 `$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie`), keyed by the file's SHA-256, the
 analyzer's fingerprint (see `analyzer_fingerprint`) and this module's format version;
 written atomically (temporary file + rename), read only from a directory owned by the
-current user and not writable by group or others, ignored when stale or unreadable.
+current user and not writable by group or others, ignored when stale or unreadable. The
+automaton is not pickled: it is rebuilt from the paths on first use in a process.
 """
 from __future__ import annotations
 
@@ -90,14 +95,15 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import compress, islice
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from .document import Document, Span, Token
 from .errors import GazetteerError, SourcePos
+from .morph import entry_ids
 
 __all__ = [
     "Entry", "GazMatch", "GazetteerSource", "Gazetteer", "parse_entries", "read_entries",
@@ -430,7 +436,7 @@ class Gazetteer:
 
     __slots__ = ("name", "label", "path", "article_optional", "_paths", "_blob", "_offs",
                  "_canon", "_types", "_type_idx", "_attrs", "_attr_idx", "_lines", "_alts",
-                 "_values", "_strict", "from_cache", "_starts")
+                 "_values", "_strict", "from_cache", "_scan")
 
     def __init__(self) -> None:  # use load() / build()
         self.name: str | None = None
@@ -450,9 +456,9 @@ class Gazetteer:
         self._alts: dict[int, tuple[int, ...]] = {}
         self._values: frozenset[str] = frozenset()
         self._strict: dict[int, str] = {}
-        # (norms, stems): what a token's norm / stem must be to start a path; derived from
-        # _paths on first use (see `_start_sets`), so a scan skips other tokens in bulk.
-        self._starts: tuple[frozenset[str], frozenset[str]] | None = None
+        # The automaton `find` runs (see _Scanner): derived from _paths, built with the
+        # gazetteer and again on first use in a process that unpickled it (not pickled).
+        self._scan: _Scanner | None = None
 
     # ---------------------------------------------------------------- construction
 
@@ -593,7 +599,7 @@ class Gazetteer:
         for ph in phrases:
             o += len(ph) + 1
             offs.append(o)
-        self._start_sets()   # now, so a pickled (cached) pack carries them
+        self._scanner()   # now: building the gazetteer includes building its automaton
 
     # ---------------------------------------------------------------- cache
 
@@ -647,7 +653,7 @@ class Gazetteer:
     # processes); attribute mappings are read-only proxies, which pickle cannot store as such.
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: getattr(self, k) for k in self.__slots__}
+        state = {k: getattr(self, k) for k in self.__slots__ if k != "_scan"}
         state["_attrs"] = [dict(a) for a in self._attrs]
         return state
 
@@ -692,38 +698,36 @@ class Gazetteer:
 
     # ---------------------------------------------------------------- matching
 
-    def _start_sets(self) -> tuple[frozenset[Any], ...]:
-        """What can start a match, as norms: single-token entries, first words and first two
-        words of longer ones; the same for article-optional paths, read through the stem. A
-        token that is in none (alone, or with the next token's norm) is skipped in bulk by `find`."""
-        st = self._starts
-        if st is None:
-            sets: tuple[set[Any], set[Any], set[Any], set[Any]] = (set(), set(), set(), set())
-            for p, v in self._paths.items():
-                keys = p.split(_SEP, 2)
-                if len(keys) == 1 and v < 0:
-                    continue            # only a prefix: its longer paths give the pairs
-                art = keys[0].startswith(_ART)
-                k = [_core_of(keys[0][1:] if art else keys[0])] + [_core_of(x) for x in keys[1:2]]
-                base = 2 if art else 0
-                if len(k) == 1:
-                    sets[base].add(k[0])
-                else:
-                    sets[base + 1].add((k[0], k[1]))
-            single, pairs, art_single, art_pairs = (frozenset(x) for x in sets)
-            st = self._starts = (single, frozenset(a for a, _ in pairs), pairs,
-                                 art_single, frozenset(a for a, _ in art_pairs), art_pairs)
-        return st
+    def _scanner(self) -> "_Scanner | None":
+        """The automaton over token codes (built once per process), or None without `ahocorasick_rs`."""
+        sc = self._scan
+        if sc is None and _acrs is not None and self._paths:
+            sc = self._scan = _Scanner(self)
+        return sc if sc is not None and sc.ac is not None else None
 
     def find(self, doc: Document) -> list[GazMatch]:
         """Leftmost-longest, non-overlapping matches inside each sentence of `doc`.
 
-        Tokens that cannot start an entry (their norm, or stem for an article-optional
-        entry, begins no path) are skipped in bulk before any per-token work.
+        One Aho-Corasick pass over the document's token codes (see `_Scanner`); the
+        per-token walk of the hashed trie where the automaton cannot decide alone.
         """
+        sc = self._scan
+        if sc is None or sc.ac is None:
+            sc = self._scanner()
+        if sc is not None:
+            found = sc.find(self, doc)
+            if found is not None:
+                return found
         toks = doc.tokens
-        paths = self._paths
-        get = paths.get
+        out: list[GazMatch] = []
+        if toks and self._paths:
+            for s, e in (doc.sentences if doc.sentences else ((0, len(toks)),)):
+                self._walk(toks, s, e, out)
+        return out
+
+    def _walk(self, toks: tuple[Token, ...], s: int, e: int, out: list[GazMatch]) -> None:
+        """The matches in tokens [s, e) (one sentence), by walking the hashed trie from every token."""
+        get = self._paths.get
         check = None
         if self._strict:
             strict, alts = self._strict, self._alts
@@ -734,35 +738,8 @@ class Gazetteer:
                     if want is None or _spelled(toks, i, j, want):
                         return k
                 return -1
-        out: list[GazMatch] = []
-        n = len(toks)
-        if not n or not paths:
-            return out
-        single, firsts, pairs, art_single, art_firsts, art_pairs = self._start_sets()
-        norms = list(map(_NORM, toks))
-        cands = list(compress(range(n), map(single.__contains__, norms)))
-        if pairs:
-            more = _pair_starts(norms, norms, firsts, pairs, n)
-            cands = sorted(set(cands).union(more)) if cands else more
-        if art_single or art_pairs:
-            stems = list(map(_STEM, toks))
-            more2 = set(compress(range(n), map(art_single.__contains__, stems)))
-            more2.update(_pair_starts(stems, norms, art_firsts, art_pairs, n))
-            cands = sorted(more2.union(cands))
-        ranges = doc.sentences if doc.sentences else ((0, n),)
-        si, nr = 0, len(ranges)
-        s, e = ranges[0]
-        resume = 0
-        for i in cands:
-            if i < resume:
-                continue
-            while i >= e:           # the sentence holding i (tokens outside every sentence are skipped)
-                si += 1
-                if si >= nr:
-                    return out
-                s, e = ranges[si]
-            if i < s:
-                continue
+        i = s
+        while i < e:
             t = toks[i]
             suf = t.suf
             k1 = t.norm if not suf else f"{_CLITIC}{t.norm}{_CLITIC}{suf}"
@@ -779,8 +756,9 @@ class Gazetteer:
                         best_end, best = end2, idx2
             if best >= 0:
                 out.append(GazMatch(i, best_end, best))
-                resume = best_end
-        return out
+                i = best_end
+            else:
+                i += 1
 
     def spans(self, doc: Document) -> list[tuple[Span, Entry]]:
         """`find` as (span of the cores, entry) pairs: what an `@Label` mention covers."""
@@ -798,25 +776,6 @@ class Gazetteer:
             if m.tok_start == 0 and m.tok_end == len(doc.tokens):
                 return [self.entry(j) for j in (m.entry_index, *self.alternatives(m.entry_index))]
         return []
-
-
-_NORM = attrgetter("norm")
-_STEM = attrgetter("stem")
-
-
-def _pair_starts(first: list[str], second: list[str], firsts: frozenset[str], pairs: frozenset[Any],
-                 n: int) -> list[int]:
-    """Positions i < n-1 where (first[i], second[i+1]) is in `pairs` (in bulk: C-level passes)."""
-    c = list(compress(range(n - 1), map(firsts.__contains__, first)))
-    if not c:
-        return c
-    nxt = map(second.__getitem__, map((1).__add__, c))
-    return list(compress(c, map(pairs.__contains__, zip(map(first.__getitem__, c), nxt))))
-
-
-def _core_of(key: str) -> str:
-    """The norm (or stem) inside a token key (`norm` or `pre\\0norm\\0suf`)."""
-    return key.split(_CLITIC)[1] if _CLITIC in key else key
 
 
 def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int,
@@ -877,3 +836,256 @@ def _analyze_words(analyzer: Any, words: Iterable[str]
         out[w] = tuple((intern(t.pre), intern(t.norm), intern(t.suf), intern(t.stem),
                         intern(t.word), t.definite) for t in doc.tokens)
     return out
+
+
+# ---------------------------------------------------------------- the automaton
+
+try:  # a core dependency; without it (a platform with no wheel) `find` walks the trie instead
+    import ahocorasick_rs as _acrs
+except ImportError:  # pragma: no cover
+    _acrs = None
+
+_KEY3 = attrgetter("pre", "norm", "suf")
+
+
+def _code_bytes(k: int, width: int) -> bytes:
+    """The k-th code, `width` bytes: a first byte >= 0x80 (its high 7 bits: k's high bits), then
+    bytes < 0x80. First bytes occur only at the start of a code, so a pattern (whole codes)
+    only matches whole codes, and a fixed width makes a byte offset a token index."""
+    out = [k & 0x7F]
+    for _ in range(width - 2):
+        k >>= 7
+        out.append(k & 0x7F)
+    out.append(0x80 | (k >> 7))
+    return bytes(reversed(out))
+
+
+def _code_width(n_codes: int) -> int:
+    """Bytes per code: 2 up to 16,384 codes, 3 up to 2 million, and so on."""
+    width = 2
+    while n_codes > 1 << (7 * width):
+        width += 1
+    return width
+
+
+class _Scanner:
+    """A gazetteer as one Aho-Corasick automaton (`ahocorasick_rs`, leftmost-longest) over codes.
+
+    Every token of a document becomes two codes: B, the code of its inner key (proclitics,
+    norm, enclitic: how it must look as a later word of an entry), then A, the code of its
+    first key (norm and enclitic: how it must look as an entry's first word); keys no entry
+    has share one unknown code of each kind. An entry is A(first word) + B A of every later
+    word, so a match starts on an A and ends after one: with codes of `width` bytes (see
+    `_code_bytes`), token
+    i = start // (2 * width) and the end token = end // (2 * width). An article-optional
+    path (`_ART` + stem) is the A code of `ال` + stem, which is a definite token's norm (for
+    documents whose definite tokens all have norm = ال + stem; others are walked).
+
+    No match may cross a sentence boundary: in a document of this process's analyzer one
+    that does is dropped and its sentences walked; in others each sentence's first token
+    gets the unknown B code. The automaton finds the longest path
+    at the leftmost start, as the trie walk does. Where that path's entries are not
+    unconditional (spelling=exact, or the article-optional form reached by a token without
+    the article) its entries are checked in the walk's order; if none holds, a one-token
+    match is dropped (the walk would move on to the next token too) and a longer one sends
+    its sentence to the walk. Codes per analyzer entry id (`morph.entry_ids`) are cached.
+    """
+
+    __slots__ = ("a_codes", "b_codes", "width", "unknown", "values", "ac", "by_entry", "by_key", "has_art")
+
+    CACHE = 200_000
+
+    def __init__(self, gaz: "Gazetteer") -> None:
+        a_codes: dict[str, int] = {}
+        b_codes: dict[str, int] = {}
+        alts_of: dict[tuple[int, ...], list[tuple[int, bool]]] = {}
+        alts = gaz._alts
+        has_art = False
+        for path, v in gaz._paths.items():
+            if v < 0:
+                continue
+            keys = path.split(_SEP)
+            k0 = keys[0]
+            art = k0[:1] == _ART
+            if art:
+                has_art = True
+                k0 = k0[1:]
+                k0 = k0.replace(_CLITIC, _CLITIC + "ال", 1) if _CLITIC in k0 else "ال" + k0
+            c = a_codes.get(k0)
+            if c is None:
+                c = a_codes[k0] = 2 + len(a_codes) + len(b_codes)
+            parts = [c]
+            for k in keys[1:]:
+                c = b_codes.get(k)
+                if c is None:
+                    c = b_codes[k] = 2 + len(a_codes) + len(b_codes)
+                parts.append(c)
+                if _CLITIC in k:
+                    _, norm, suf = k.split(_CLITIC)
+                    k = norm if not suf else f"{_CLITIC}{norm}{_CLITIC}{suf}"
+                c = a_codes.get(k)
+                if c is None:
+                    c = a_codes[k] = 2 + len(a_codes) + len(b_codes)
+                parts.append(c)
+            got = alts_of.get(pat := tuple(parts))
+            if got is None:
+                got = alts_of[pat] = []
+            got.append((v, art))
+            for other in alts.get(v, ()):
+                got.append((other, art))
+        n_codes = 2 + len(a_codes) + len(b_codes)
+        self.width = width = _code_width(n_codes)
+        table = [_code_bytes(k, width) for k in range(n_codes)]
+        self.unknown = table[1] + table[0]                       # B then A
+        self.a_codes = {k: table[c] for k, c in a_codes.items()}
+        self.b_codes = {k: table[c] for k, c in b_codes.items()}
+        self.by_entry: dict[int, bytes] = {}
+        self.by_key: dict[tuple[str, str, str], bytes] = {}
+        self.has_art = has_art
+        strict = gaz._strict
+        values: list[Any] = []
+        patterns: list[bytes] = []
+        join = b"".join
+        for pat, lst in alts_of.items():
+            patterns.append(join(map(table.__getitem__, pat)))
+            if len(lst) == 1 and not lst[0][1] and lst[0][0] not in strict:
+                values.append(lst[0][0])
+            else:
+                lst.sort(key=_IS_ART)           # the walk prefers the plain path at equal length
+                values.append(tuple(lst))
+        self.values = values
+        self.ac = _acrs.BytesAhoCorasick(patterns, matchkind=_acrs.MatchKind.LeftmostLongest)
+
+    def _codes(self, pre: str, norm: str, suf: str) -> bytes:
+        """B + A code of a token."""
+        unknown = self.unknown
+        return (self.b_codes.get(_tok_key(pre, norm, suf), unknown[:self.width])
+                + self.a_codes.get(_tok_key("", norm, suf), unknown[self.width:]))
+
+    def encode(self, doc: Document, eids: list[int] | None) -> bytes | None:
+        """The document as codes, or None when the walk must take it (sentences out of order
+        or overlapping; definite tokens whose norm is not ال + stem, with article paths).
+        `eids`: the analyzer's entry ids of the tokens, when the analyzer made `doc`."""
+        toks = doc.tokens
+        n = len(toks)
+        w = self.width
+        if eids is not None:
+            # One C-level pass over the entry ids: the common case. (Sentence boundaries are
+            # checked on the matches: the analyzer's sentences tile the document in order.)
+            by_entry = self.by_entry
+            get = itemgetter(*eids) if n > 1 else lambda d: (d[eids[0]],)
+            try:
+                return b"".join(get(by_entry))
+            except KeyError:
+                if len(by_entry) > self.CACHE:
+                    by_entry = self.by_entry = {}
+                for j, e in enumerate(eids):
+                    if e not in by_entry:
+                        t = toks[j]
+                        by_entry[e] = self._codes(t.pre, t.norm, t.suf)
+                return b"".join(get(by_entry))
+        if self.has_art and any(t.definite and t.norm != "ال" + t.stem for t in toks):
+            return None
+        by_key = self.by_key
+        if len(by_key) > self.CACHE:
+            by_key = self.by_key = {}
+        keys = list(map(_KEY3, toks))
+        parts = list(map(by_key.get, keys))
+        for j in compress(range(n), map(_is_none, parts)):
+            c = by_key[keys[j]] = self._codes(*keys[j])
+            parts[j] = c
+        sents = doc.sentences
+        if sents:
+            unknown = self.unknown
+            prev = 0
+            for s, e in sents:
+                if s < prev or e < s:
+                    return None
+                for j in range(prev, s):            # tokens in no sentence match nothing
+                    parts[j] = unknown
+                if e > s:
+                    parts[s] = unknown[:w] + parts[s][w:]
+                prev = e
+            for j in range(prev, n):
+                parts[j] = unknown
+        return b"".join(parts)
+
+    def find(self, gaz: "Gazetteer", doc: Document) -> list[GazMatch] | None:
+        """`Gazetteer.find`, or None when the document must be walked."""
+        toks = doc.tokens
+        n = len(toks)
+        if not n:
+            return []
+        eids = entry_ids(doc)
+        if eids is not None and n > 1:
+            try:                                    # the common case, inline: one C-level pass
+                codes = b"".join(itemgetter(*eids)(self.by_entry))
+            except KeyError:
+                codes = self.encode(doc, eids)
+            # a match over the start of a sentence is dropped and its sentences walked
+            bounds = list(map(_FIRST, doc.sentences))
+        else:
+            codes = self.encode(doc, eids)
+            if codes is None:
+                return None
+            bounds = []                             # (sentence starts are coded to stop matches)
+        bounds.append(n)
+        nb = 0
+        values = self.values
+        w2 = 2 * self.width
+        out: list[GazMatch] = []
+        append = out.append
+        redo: list[int] = []                        # tokens whose sentence the walk must redo
+        for pi, a, b in self.ac.find_matches_as_indexes(codes):
+            v = values[pi]
+            i, j = a // w2, b // w2
+            while bounds[nb] <= i:
+                nb += 1
+            if bounds[nb] < j:
+                redo.extend(range(i, j))
+                continue
+            if v.__class__ is not int:
+                v = _choose(gaz, v, toks, i, j)
+                if v < 0:
+                    if j - i > 1:
+                        redo.append(i)
+                    continue
+            append(_new_tuple(GazMatch, (i, j, v)))
+        if redo:
+            out = _redo(gaz, doc, out, redo)
+        return out
+
+
+_IS_ART = itemgetter(1)
+_FIRST = itemgetter(0)
+_new_tuple = tuple.__new__
+
+
+def _choose(gaz: "Gazetteer", alts: tuple[tuple[int, bool], ...], toks: tuple[Token, ...], i: int, j: int) -> int:
+    """The first of a path's entries that tokens [i, j) satisfy, in the trie walk's order, or -1."""
+    strict = gaz._strict
+    for idx, art in alts:
+        if art and not toks[i].definite:
+            continue
+        want = strict.get(idx)
+        if want is None or _spelled(toks, i, j, want):
+            return idx
+    return -1
+
+
+def _redo(gaz: "Gazetteer", doc: Document, out: list[GazMatch], redo: list[int]) -> list[GazMatch]:
+    """`out` with the sentences holding the `redo` tokens walked again (the exact answer there)."""
+    import bisect
+    n = len(doc.tokens)
+    sents = list(doc.sentences) if doc.sentences else [(0, n)]
+    starts = [s for s, _ in sents]
+    windows = sorted({sents[bisect.bisect_right(starts, i) - 1] for i in redo})
+    walked: list[GazMatch] = []
+    for s, e in windows:
+        gaz._walk(doc.tokens, s, e, walked)
+    kept = [m for m in out if not any(s <= m.tok_start < e for s, e in windows)]
+    return sorted(kept + walked)
+
+
+def _is_none(x: Any) -> bool:
+    return x is None

@@ -5,8 +5,11 @@
 * `Analyzer.analyze` builds tokens with generated straight-line code: equal to `Token(...)`.
 * `dsl.frozen.constructor` fills frozen dataclasses directly: the same objects as `cls(*args)`,
   still read-only (mentions, arguments, matches and captures are built that way per match).
-* `Gazetteer.find` visits only tokens that can start an entry: same matches as visiting every
-  token (the loop it replaced, kept here as the reference).
+* `Gazetteer.find` runs one Aho-Corasick automaton over two byte codes per token (and walks
+  the trie only where the automaton cannot decide alone): same matches as walking the trie
+  from every token (the loop it replaced, kept here as the reference), on documents of the
+  analyzer (sentence boundaries checked on the matches) and on documents built otherwise
+  (sentence starts coded to stop matches).
 """
 from __future__ import annotations
 
@@ -148,14 +151,70 @@ WORDS = ["القاهرة", "والقاهرة", "أبو", "ظبي", "خليفة",
 
 
 @SETTINGS
-@given(st.lists(st.sampled_from(WORDS), max_size=25), st.sets(st.integers(1, 24), max_size=3))
-def test_bulk_skipping_find_equals_the_per_token_scan(words, cuts):
-    doc = default_analyzer().analyze(" ".join(words))
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from([" ", " ", " ", "\n"])), max_size=25),
+       st.sets(st.integers(1, 24), max_size=3))
+def test_automaton_find_equals_the_per_token_walk(words, cuts):
+    # newlines end sentences without a punctuation token: a longest path may then run over a
+    # sentence start, which the automaton must not keep
+    doc = default_analyzer().analyze("".join(w + sep for w, sep in words))
+    assert GAZ.find(doc) == reference_find(GAZ, doc)
     n = len(doc.tokens)
     bounds = [0] + sorted(c for c in cuts if c < n) + [n]
-    for sentences in (doc.sentences, tuple((a, b) for a, b in zip(bounds, bounds[1:]) if b > a), ()):
-        d = Document(doc.text, doc.tokens, tuple(sentences))
+    gappy = tuple((a, b - 1) for a, b in zip(bounds, bounds[1:]) if b - 1 > a)
+    for sentences in (doc.sentences, tuple((a, b) for a, b in zip(bounds, bounds[1:]) if b > a), (), gappy):
+        d = Document(doc.text, doc.tokens, tuple(sentences))      # not the analyzer's: coded per key
         assert GAZ.find(d) == reference_find(GAZ, d)
+
+
+def test_a_path_over_a_sentence_start_is_not_a_match():
+    doc = default_analyzer().analyze("قال محمد\nعلي حسن في القاهرة")
+    assert [t.sent for t in doc.tokens][:4] == [0, 0, 1, 1]
+    found = [(m.tok_start, m.tok_end, GAZ.entry(m.entry_index).phrase) for m in GAZ.find(doc)]
+    # the automaton's longest path from محمد is محمد علي حسن, over the line break
+    assert found == reference_find_named(GAZ, doc) == [(2, 3, "علي"), (5, 6, "القاهرة")]
+
+
+def reference_find_named(g, doc):
+    return [(m.tok_start, m.tok_end, g.entry(m.entry_index).phrase) for m in reference_find(g, doc)]
+
+
+def test_conditional_entries_are_checked_and_fall_back_to_the_walk():
+    # `على` normalizes like the strict `علي`: a one-token path that fails is dropped, a
+    # longer one (`علي حسن` would need its strict first word... here `محمد علي حسن`) is re-walked
+    g = Gazetteer.build(parse_entries("علي\tspelling=exact\nمحمد علي\tspelling=exact\nمحمد\nعلي حسن\n"),
+                        cache=False)
+    for text in ("ذهب على الفور", "قال محمد على الأقل", "قال محمد علي", "مع علي حسن", "مع على حسن"):
+        doc = default_analyzer().analyze(text)
+        assert g.find(doc) == reference_find(g, doc), text
+    doc = default_analyzer().analyze("قال محمد على الأقل")
+    assert reference_find_named(g, doc) == [(1, 2, "محمد")]
+
+
+def test_documents_the_automaton_cannot_take_are_walked(monkeypatch):
+    # a definite token whose norm is not ال + stem (another analyzer's tokens), with an
+    # article-optional entry: walked; and the whole gazetteer walks without ahocorasick_rs
+    doc = Document.from_tokens([{"text": "المشير", "norm": "مشير", "stem": "مشير", "def": True},
+                                {"text": "قال"}])
+    g = Gazetteer.build(parse_entries("مشير\tarticle=optional\n"), cache=False)
+    assert g._scanner() is not None and g._scan.encode(doc, None) is None
+    assert g.find(doc) == reference_find(g, doc) == [GazMatch(0, 1, 0)]
+    import dsl.gazetteer as gz
+    monkeypatch.setattr(gz, "_acrs", None)
+    walked = Gazetteer.build(parse_entries(ENTRIES), cache=False)
+    assert walked._scanner() is None
+    real = default_analyzer().analyze("والمشير خليفة حفتر وصل إلى أبو ظبي. محمد علي حسن قال")
+    assert walked.find(real) == GAZ.find(real) == reference_find(GAZ, real)
+
+
+@pytest.mark.parametrize("width", [2, 3])
+def test_codes_have_a_fixed_width_and_a_first_byte_nothing_else_has(width):
+    from dsl.gazetteer import _code_bytes, _code_width
+    n = 1 << (7 * width)
+    assert _code_width(n) == width and _code_width(n + 1) == width + 1
+    ks = list(range(0, n, max(1, n // 3000))) + [n - 1]
+    codes = [_code_bytes(k, width) for k in ks]
+    assert len(set(codes)) == len(codes)
+    assert all(len(c) == width and c[0] >= 0x80 and all(b < 0x80 for b in c[1:]) for c in codes)
 
 
 def test_find_on_the_shipped_gazetteers_and_sample_articles():
