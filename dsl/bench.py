@@ -600,7 +600,6 @@ def _pair(name: str, ours: Row, theirs: Row) -> dict[str, Any]:
 def _agreement_rules(pack: Any, synth: list[SynthRule], docs: Sequence[Any], nlp: Any, matcher: Any,
                      MatchContext: Any, PackMatcher: Any, RuleSpec: Any, max_tokens: int = 60_000) -> dict[str, Any]:
     """Ours (mode all, first analysis only) vs spaCy (longest match per start, within sentences)."""
-    import dataclasses
     from .document import Document
     names = [r.name for r in synth]
     by_name = {r.name: r for r in pack.rules}
@@ -612,7 +611,7 @@ def _agreement_rules(pack: Any, synth: list[SynthRule], docs: Sequence[Any], nlp
         if seen > max_tokens:
             break
         seen += len(d.tokens)
-        one = Document(d.text, tuple(dataclasses.replace(t, analyses=t.analyses[:1]) for t in d.tokens),
+        one = Document(d.text, tuple(t._replace(analyses=t.analyses[:1]) for t in d.tokens),
                        d.sentences, d.id)
         found = pm.search(MatchContext(one))
         for r, ms in found.items():

@@ -9,8 +9,28 @@ All offsets are Python `str` offsets into the original text, end exclusive.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+class _ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """An immutable, picklable dict for `Token.extra` (one shared empty instance by default)."""
+
+    __slots__ = ()
+
+    def _ro(self, *a: Any, **k: Any) -> None:
+        raise TypeError("Token.extra is read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _ro  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_ReadOnlyDict, (dict(self),))
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
+#: The `extra` of a token without attributes from another analyzer.
+NO_EXTRA: Mapping[str, str] = _ReadOnlyDict()
 
 #: Values of `Token.shape`.
 SHAPES = ("arabic", "latin", "digit", "punct", "mixed", "url", "email", "symbol")
@@ -31,12 +51,17 @@ class Analysis:
         return ("ال" + self.stem) if self.definite else self.stem
 
 
-@dataclass(frozen=True, slots=True, eq=True)
-class Token:
+class Token(NamedTuple):
     """A morphological token. `analyses[0]` is the analysis the fields below describe.
 
     `start`/`end`/`text` are the core (no proclitic, no enclitic; the article stays),
     `word_start`/`word_end` the whole orthographic word, in the original text.
+
+    Immutable, typed, built like a dataclass (`Token(i, start, ..., pre="و")`). A named
+    tuple rather than a frozen dataclass because a document has one per word and building
+    one is most of the analysis: a tuple is made in one C call (`tuple.__new__`), a frozen
+    dataclass sets its 18 fields one by one. Equal when every field is; `extra` is left out
+    of the hash (it may be a dict).
     """
 
     i: int
@@ -56,7 +81,10 @@ class Token:
     sent_start: bool = False   # first token of its sentence
     sent_end: bool = False     # last token of its sentence
     analyses: tuple[Analysis, ...] = ()
-    extra: Mapping[str, str] = field(default_factory=dict, hash=False)  # attributes from another analyzer
+    extra: Mapping[str, str] = NO_EXTRA  # attributes from another analyzer
+
+    def __hash__(self) -> int:
+        return hash(self[:17])
 
     @property
     def conj(self) -> str:

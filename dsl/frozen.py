@@ -1,8 +1,8 @@
 """Fast positional constructors for the frozen dataclasses built on hot paths.
 
 A frozen dataclass's generated `__init__` sets each field through `object.__setattr__`
-(to get past its own read-only `__setattr__`): ~100-150 ns a field, so 3 us for a `Mention`
-and 1 us for a `Token`, more than the matching that produced them. `constructor(cls)` returns
+(to get past its own read-only `__setattr__`): ~100-150 ns a field, so 3 us for a `Mention`,
+more than the matching that produced it. `constructor(cls)` returns
 a function taking every field positionally, in declaration order, that fills the instance
 directly: slot descriptors for a slotted class, one `__dict__` for the others. The result is
 the same object `cls(*args)` builds (equal, hashable, still read-only); classes with a

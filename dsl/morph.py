@@ -103,9 +103,8 @@ from typing import Any
 
 import regex
 
-from .document import Analysis, Document, Token
+from .document import NO_EXTRA, Analysis, Document, Token, _ReadOnlyDict
 from .errors import InputError
-from .frozen import constructor
 from .normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
 from .tokenize import _CHUNK, _split_spans, chunk_tokens, scan, shape_of
 
@@ -140,24 +139,7 @@ _DERIV_SUFFIXES = ("ة", "ات", "ان", "ين", "ون", "وا", "ي", "ية", "
 _MIXED_PREFIX = regex.compile(r"([وف]?)(لل|[بك]?ال|[بلك]?)([A-Za-z0-9\p{N}].*)", regex.DOTALL)
 
 
-class _ReadOnlyDict(dict):  # type: ignore[type-arg]
-    """An immutable, picklable dict for `Token.extra` (shared empty instance for our tokens)."""
-
-    __slots__ = ()
-
-    def _ro(self, *a: Any, **k: Any) -> None:
-        raise TypeError("Token.extra is read-only")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _ro  # type: ignore[assignment]
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return (_ReadOnlyDict, (dict(self),))
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(sorted(self.items())))
-
-
-_EMPTY: Mapping[str, str] = _ReadOnlyDict()
+_EMPTY: Mapping[str, str] = NO_EXTRA
 
 
 # ---------------------------------------------------------------- lexicons
@@ -249,21 +231,12 @@ _Entry = tuple
 _ENTRY_IDS = itertools.count()
 _ENTRY_ID = itemgetter(11)
 
-_TOKEN_FIELDS = ("i", "start", "end", "word_start", "word_end", "text", "word", "norm", "stem",
-                 "pre", "suf", "definite", "shape", "sent", "sent_start", "sent_end",
-                 "analyses", "extra")
-
-
-def _token_maker() -> Any:
-    """`Token(*fields)` without the frozen dataclass's per-field `object.__setattr__` (see
-    `dsl.frozen`); the analyzer passes the fields in `_TOKEN_FIELDS` order."""
-    from dataclasses import fields
-    if tuple(f.name for f in fields(Token)) != _TOKEN_FIELDS:  # pragma: no cover - a changed contract
-        raise RuntimeError("Token's fields changed: update morph._TOKEN_FIELDS and Analyzer.analyze")
-    return constructor(Token)
-
-
-_make_token = _token_maker()
+#: Tokens are built with `tuple.__new__(Token, fields)`: one C call (see `Token`). The
+#: fields in `Token._fields` order (checked here, so a changed contract cannot pass unseen).
+_new = tuple.__new__
+if Token._fields != ("i", "start", "end", "word_start", "word_end", "text", "word", "norm", "stem", "pre",
+                     "suf", "definite", "shape", "sent", "sent_start", "sent_end", "analyses", "extra"):
+    raise RuntimeError("Token's fields changed: update Analyzer.analyze")  # pragma: no cover
 
 
 class Analyzer:
@@ -679,15 +652,15 @@ class Analyzer:
             sents = _split_spans(text, spans)
             tokens: list[Token] = []
             append = tokens.append
-            make = _make_token
+            new, tok = _new, Token
             empty = _EMPTY
             for si, (a, b) in enumerate(sents):
                 last = b - 1
                 for k in range(a, b):
                     s, e = spans[k]
                     rs, re_, core, word, norm, stem, pre, suf, d, shape, ans, _ = ents[k]
-                    append(make(k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
-                                si, k == a, k == last, ans, empty))
+                    append(new(tok, (k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
+                                     si, k == a, k == last, ans, empty)))
             doc = Document(text, tuple(tokens), tuple(sents), id)
             object.__setattr__(doc, "_entry_ids", list(map(_ENTRY_ID, ents)))
             return doc

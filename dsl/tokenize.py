@@ -183,10 +183,10 @@ def split_sentences(text: str, tokens: Sequence[tuple[int, int] | RawToken | obj
     """
     spans: list[tuple[int, int]] = []
     for t in tokens:
-        if isinstance(t, tuple):
-            spans.append((t[0], t[1]))
-        else:
+        if hasattr(t, "start"):           # a Token (a named tuple: test the attribute first)
             spans.append((t.start, t.end))  # type: ignore[attr-defined]
+        else:
+            spans.append((t[0], t[1]))
     return _split_spans(text, spans)
 
 

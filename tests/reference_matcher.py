@@ -126,7 +126,7 @@ class ToyAnalyzer:
 
 
 def _replace(t: Token, **kw: Any) -> Token:
-    return dataclasses.replace(t, **kw)
+    return t._replace(**kw)
 
 
 def _core_offsets(word: str, a: Analysis, base: int) -> tuple[int, int]:

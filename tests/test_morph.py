@@ -259,13 +259,17 @@ def test_empty_and_odd_input():
 
 # ---------------------------------------------------------------- analyzer object
 
-def test_fast_token_constructor_builds_equal_tokens():
+def test_tokens_are_immutable_and_hash_without_their_extra_attributes():
     from dsl.document import Token
-    from dsl.morph import _make_token
     args = (3, 1, 4, 0, 4, "قال", "وقال", "قال", "قال", "و", "", False, "arabic", 0, True, False,
-            (Analysis("و", False, "قال", ""),), {})
-    assert _make_token(*args) == Token(*args)
-    assert hash(_make_token(*args)) == hash(Token(*args))
+            (Analysis("و", False, "قال", ""),))
+    t, u = Token(*args), Token(*args, extra={"pos": "VERB"})
+    assert tuple.__new__(Token, (*args, t.extra)) == t and t != u
+    assert hash(t) == hash(u) and hash(Token(*args)) == hash(t)
+    with pytest.raises(AttributeError):
+        t.start = 0  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        t.extra["pos"] = "NOUN"  # type: ignore[index]
 
 
 def test_cache_and_determinism():

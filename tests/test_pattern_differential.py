@@ -233,8 +233,8 @@ def documents(draw):
     sentences = tuple((bounds[k], bounds[k + 1]) for k in range(len(bounds) - 1)) if n else ()
     starts = {a for a, _ in sentences}
     ends = {b - 1 for _, b in sentences}
-    toks = tuple(dataclasses.replace(t, sent=next(k for k, (a, b) in enumerate(sentences) if a <= t.i < b),
-                                     sent_start=t.i in starts, sent_end=t.i in ends) for t in toks)
+    toks = tuple(t._replace(sent=next(k for k, (a, b) in enumerate(sentences) if a <= t.i < b),
+                            sent_start=t.i in starts, sent_end=t.i in ends) for t in toks)
     mentions = []
     for _ in range(draw(st.integers(0, 4)) if n else 0):
         a = draw(st.integers(0, n - 1))
