@@ -18,6 +18,10 @@ What it runs (all in one process, medians of `--runs` passes over the corpus, on
   first word is drawn uniformly from the corpus's distinct content words (as rules are
   written for specific words), and about half have their last element swapped for a word that
   does not follow, so about half match somewhere. Rules use mode `all` (see agreement).
+* **rule count** — the smallest and largest packs measured alternately (their throughput
+  ratio is the rule-count target), with a third pack of the largest size whose rules all
+  end with a word that does not follow (matching nothing): a bigger pack finds more, and
+  this separates what the rule count costs from what building those mentions costs.
 * **end to end** — `Pack.match(text)`: text in, mentions out, with the largest pack.
 * **gazetteer N** — `Gazetteer.find` over the analyzed documents for 1k/10k/100k entries (person
   names given + family, places, organizations), with build time and peak memory.
@@ -199,10 +203,14 @@ def _esc(s: str) -> str:
     return s.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def synthetic_pack(docs: Sequence[Any], n_rules: int, seed: int = 1) -> tuple[str, list[SynthRule]]:
+def synthetic_pack(docs: Sequence[Any], n_rules: int, seed: int = 1, *,
+                   matching: bool = True) -> tuple[str, list[SynthRule]]:
     """A deterministic pack of `n_rules` rules written from the analyzed documents `docs`.
 
-    Returns the YAML text and the rules (each with its spaCy translation).
+    About half of them match somewhere; with `matching=False` none should (every rule ends
+    with a word that does not follow its n-gram), which isolates the cost of the rule count
+    from the cost of the matches it finds. Returns the YAML text and the rules (each with
+    its spaCy translation).
     """
     rnd = random.Random(seed * 7919 + n_rules)
     freq: Counter[str] = Counter()
@@ -245,12 +253,14 @@ def synthetic_pack(docs: Sequence[Any], n_rules: int, seed: int = 1) -> tuple[st
         sent_end = next((b for a, b in doc.sentences if a <= ti < b), len(doc.tokens))
         length = min(rnd.randint(2, 4), sent_end - ti)
         toks = list(doc.tokens[ti:ti + length])
+        if not matching and len(toks) == 1:
+            toks *= 2                                 # room for a last word that does not follow
         pat_parts: list[str] = []
         sp: list[dict[str, Any]] = []
         capture_at = rnd.randrange(1, len(toks)) if len(toks) > 1 and rnd.random() < 0.6 else -1
         for j, tok in enumerate(toks):
             text, spec = el_for(tok, j == 0)
-            if j == len(toks) - 1 and j > 0 and k % 2 == 1:      # about half: a last word that does not follow
+            if j == len(toks) - 1 and j > 0 and (k % 2 == 1 or not matching):   # about half: a last word that does not follow
                 other = rnd.choice(content)
                 text, spec = f'[stem="{_esc(other)}"]', {"NORM": other}
             q = ""
@@ -266,7 +276,7 @@ def synthetic_pack(docs: Sequence[Any], n_rules: int, seed: int = 1) -> tuple[st
                 sp.append({"OP": "{0,2}"})
         rules.append(SynthRule(f"r{k:04d}", " ".join(pat_parts), sp))
 
-    lines = [f"name: bench{n_rules}", "sets:"]
+    lines = [f"name: bench{n_rules}{'' if matching else '_none'}", "sets:"]
     for name, vals in sets.items():
         lines.append(f"  {name}: [" + ", ".join(json.dumps(v, ensure_ascii=False) for v in vals) + "]")
     if not sets:
@@ -497,15 +507,25 @@ def run_bench(cfg: BenchConfig, out: Any = None) -> dict[str, Any]:
                                                                   MatchContext, PackMatcher, RuleSpec)
         del sdocs
 
-    # the rule-count ratio: smallest and largest pack, measured alternately
+    # the rule-count ratio: smallest and largest pack, measured alternately; and the largest
+    # size again with rules that match nothing, which separates the cost of the rule count
+    # from the cost of the mentions a bigger pack finds
     if len(packs) > 1:
         lo_n, hi_n = min(packs), max(packs)
-        (lo_s, lo_k, _), (hi_s, hi_k, _) = _paired(
+        none = Pack.from_yaml(synthetic_pack(docs, hi_n, cfg.seed, matching=False)[0])
+        (lo_s, lo_k, lo_m), (hi_s, hi_k, hi_m), (no_s, no_k, no_m) = _paired(
             [lambda: sum(len(packs[lo_n].run(d).mentions) for d in docs),
-             lambda: sum(len(packs[hi_n].run(d).mentions) for d in docs)], cfg.runs, cfg.budget)
+             lambda: sum(len(packs[hi_n].run(d).mentions) for d in docs),
+             lambda: sum(len(none.run(d).mentions) for d in docs)], cfg.runs, cfg.budget)
         report["rule_count"] = {"small": lo_n, "large": hi_n, "small_tok_s": n_tok / lo_s,
-                                "large_tok_s": n_tok / hi_s, "ratio": lo_s / hi_s, "runs": min(lo_k, hi_k)}
-        say(f"  {hi_n} vs {lo_n} rules, measured alternately: {lo_s / hi_s:.2f}x")
+                                "large_tok_s": n_tok / hi_s, "ratio": lo_s / hi_s, "runs": min(lo_k, hi_k, no_k),
+                                "small_matches": lo_m, "large_matches": hi_m,
+                                "large_none_tok_s": n_tok / no_s, "ratio_none": lo_s / no_s,
+                                "large_none_matches": no_m}
+        say(f"  {hi_n} vs {lo_n} rules, measured alternately: {lo_s / hi_s:.2f}x "
+            f"({hi_m:,} vs {lo_m:,} mentions); {hi_n} rules matching nothing ({no_m:,} mentions) "
+            f"vs {lo_n}: {lo_s / no_s:.2f}x")
+        del none
 
     # end to end with the largest pack, alternately with the regex floor
     if packs:
@@ -862,6 +882,12 @@ def format_report(report: dict[str, Any]) -> str:
             sp = g.get("spacy") or {}
             tail = f"; PhraseMatcher +{sp['delta_mb']:.1f} MB" if "delta_mb" in sp else ""
             lines.append(f"memory: gazetteer {g['size']:,} entries, build + match: +{g['ours']['delta_mb']:.1f} MB{tail}")
+    rc = report.get("rule_count")
+    if rc:
+        lines.append("")
+        lines.append(f"rule count, measured alternately: {rc['large']} rules ({rc['large_matches']:,} mentions) "
+                     f"{rc['ratio']:.2f}x the throughput of {rc['small']} ({rc['small_matches']:,}); "
+                     f"{rc['large']} rules that match nothing ({rc['large_none_matches']:,}) {rc['ratio_none']:.2f}x")
     if report["targets"]:
         lines.append("")
         lines.append("targets:")

@@ -20,7 +20,8 @@ def test_bench_prints_a_table_of_every_stage(capsys):
     assert code == 0
     for stage in ("floor: regex tokenization", "tokenize (dsl.tokenize.scan)", "analyze (warm caches)",
                   "match 10 rules", "match 100 rules", "end to end, 100 rules", "gazetteer 1,000 entries",
-                  "targets:", "100 rules vs 10 rules", "end to end vs regex floor"):
+                  "targets:", "100 rules vs 10 rules", "end to end vs regex floor",
+                  "rule count, measured alternately: 100 rules", "100 rules that match nothing"):
         assert stage in out, stage
 
 
@@ -58,5 +59,8 @@ def test_the_generated_corpus_packs_and_gazetteers_are_deterministic():
     assert len(pack.rules) == 50
     matched = {m.rule for d in docs for m in pack.run(d).mentions}
     assert 10 <= len(matched) <= 45                # about half of the rules match somewhere
+    none = Pack.from_yaml(synthetic_pack(docs, 50, seed=3, matching=False)[0])
+    assert len(none.rules) == 50
+    assert len({m.rule for d in docs for m in none.run(d).mentions}) <= 2   # (a random last word may follow)
     g = synthetic_gazetteer(2000, seed=3)
     assert len(g) == len(set(g)) == 2000 and g == synthetic_gazetteer(2000, seed=3)
