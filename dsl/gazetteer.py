@@ -85,6 +85,7 @@ automaton is not pickled: it is rebuilt from the paths on first use in a process
 """
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
 import pickle
@@ -95,8 +96,8 @@ import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import compress
-from operator import attrgetter, itemgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_, itemgetter
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -711,9 +712,7 @@ class Gazetteer:
         One Aho-Corasick pass over the document's token codes (see `_Scanner`); the
         per-token walk of the hashed trie where the automaton cannot decide alone.
         """
-        sc = self._scan
-        if sc is None or sc.ac is None:
-            sc = self._scanner()
+        sc = self._scanner()
         if sc is not None:
             found = sc.find(self, doc)
             if found is not None:
@@ -991,7 +990,7 @@ class _Scanner:
             by_key = self.by_key = {}
         keys = list(map(_KEY3, toks))
         parts = list(map(by_key.get, keys))
-        for j in compress(range(n), map(_is_none, parts)):
+        for j in compress(range(n), map(is_, parts, repeat(None))):
             c = by_key[keys[j]] = self._codes(*keys[j])
             parts[j] = c
         sents = doc.sentences
@@ -1017,18 +1016,12 @@ class _Scanner:
         if not n:
             return []
         eids = entry_ids(doc)
-        if eids is not None and n > 1:
-            try:                                    # the common case, inline: one C-level pass
-                codes = b"".join(itemgetter(*eids)(self.by_entry))
-            except KeyError:
-                codes = self.encode(doc, eids)
-            # a match over the start of a sentence is dropped and its sentences walked
-            bounds = list(map(_FIRST, doc.sentences))
-        else:
-            codes = self.encode(doc, eids)
-            if codes is None:
-                return None
-            bounds = []                             # (sentence starts are coded to stop matches)
+        codes = self.encode(doc, eids)
+        if codes is None:
+            return None
+        # In a document of the analyzer, a match over the start of a sentence is dropped and
+        # its sentences walked (in others, sentence starts are coded to stop matches).
+        bounds = list(map(_FIRST, doc.sentences)) if eids is not None else []
         bounds.append(n)
         nb = 0
         values = self.values
@@ -1075,7 +1068,6 @@ def _choose(gaz: "Gazetteer", alts: tuple[tuple[int, bool], ...], toks: tuple[To
 
 def _redo(gaz: "Gazetteer", doc: Document, out: list[GazMatch], redo: list[int]) -> list[GazMatch]:
     """`out` with the sentences holding the `redo` tokens walked again (the exact answer there)."""
-    import bisect
     n = len(doc.tokens)
     sents = list(doc.sentences) if doc.sentences else [(0, n)]
     starts = [s for s, _ in sents]
@@ -1086,6 +1078,3 @@ def _redo(gaz: "Gazetteer", doc: Document, out: list[GazMatch], redo: list[int])
     kept = [m for m in out if not any(s <= m.tok_start < e for s, e in windows)]
     return sorted(kept + walked)
 
-
-def _is_none(x: Any) -> bool:
-    return x is None

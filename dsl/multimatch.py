@@ -49,8 +49,8 @@ import threading
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from itertools import compress, groupby, repeat
-from operator import add, attrgetter, itemgetter, mul
+from itertools import compress, repeat
+from operator import add, attrgetter, mul
 from time import perf_counter
 from typing import Any
 
@@ -58,6 +58,7 @@ from .compiler import (ANALYSIS_ATTRS, CLOSE, JMP, OPEN, SPLIT, TOKEN, PredAnd, 
                        PredRegex, Program, get_value)
 from .document import Document
 from .matcher import Match, MatchContext, _Run, _windows
+from .morph import entry_ids
 
 __all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "for_pack", "required_literal"]
 
@@ -399,7 +400,6 @@ class PackMatcher:
                     self._caches = _Caches(len(self.preds), len(self.groups))
                 caches = self._caches
         toks = doc.tokens
-        from .morph import entry_ids
         eids = None if self.reads_extra else entry_ids(doc)
         trusted = eids is not None
         if eids is not None:
@@ -582,11 +582,13 @@ class PackMatcher:
                     ok, far = self._second(caches, cs[starts[j]], tid, (key - tid) // _PAIR_STRIDE)
                     c = pair[key] = (ok, far) if ok or far else ()
                 verdicts[j] = c
-        hits: list[tuple[int, int]] = []       # (rule, position), sorted below
-        add_hits = hits.extend
         for i, (ok, far) in compress(zip(starts, verdicts), verdicts):
-            if ok:
-                add_hits(zip(ok, repeat(i)))
+            for r in ok:
+                lst = positions.get(r)
+                if lst is None:
+                    positions[r] = [i]
+                else:
+                    lst.append(i)
             for r, alts in far:    # a constrained token a few places on must be there
                 for d, g in alts:
                     j = i + d
@@ -596,11 +598,12 @@ class PackMatcher:
                         if hit is None:
                             hit = self._test(preds[g], g, keys_of[t], t, {})
                         if hit:
-                            hits.append((r, i))
+                            lst = positions.get(r)
+                            if lst is None:
+                                positions[r] = [i]
+                            else:
+                                lst.append(i)
                             break
-        hits.sort()
-        for r, grp in groupby(hits, _rule_of):
-            positions[r] = list(map(_pos_of, grp))
 
         # 2. rules whose first constraint reads a document set: per context
         # (tested once per token type of the document, with this context's sets)
@@ -739,8 +742,6 @@ _analyses = attrgetter("analyses")
 #: several times more); type ids stay far below the stride (caches are bounded).
 _PAIR_STRIDE = 1 << 32
 
-_rule_of = itemgetter(0)    # of a (rule, position) pair
-_pos_of = itemgetter(1)
 _sent_flags = attrgetter("sent_start", "sent_end")
 
 
