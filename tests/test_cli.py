@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sample_packs import TINY
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
 
@@ -20,15 +22,7 @@ def cli(*args: str, stdin: bytes | None = None, cwd: Path = ROOT, env: dict | No
                           env=e, timeout=300)
 
 
-TINY_PACK = """\
-name: tiny
-sets:
-  ranks: [مشير, فريق]
-rules:
-  - name: ranked
-    label: Person
-    span: name
-    pattern: '[stem in ranks] (?<name> [shape=arabic & !def]{1,2})'
+TINY_PACK = TINY + """\
     examples:
       - text: والمشير خليفة حفتر
         expect: [{text: خليفة حفتر}]

@@ -13,42 +13,15 @@ from dsl.diffing import DiffResult, diff_corpus, diff_mentions, format_text, men
 from dsl.inputs import InputDoc
 from dsl.mentions import Arg, Mention
 from dsl.pack import Pack
+from sample_packs import DEMO_DOCS as DOCS
+from sample_packs import TITLED, demo_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
-OLD = """\
-name: demo-old
-sets:
-  ranks: [مشير, لواء]
-rules:
-  - name: titled
-    label: Person
-    priority: 2
-    pattern: '[stem in ranks] [shape=arabic & !def] [shape=arabic]?'
-  - name: bare_pair
-    label: Person
-    priority: 1
-    pattern: '[stem="خليفة"] [shape=arabic]'
-  - name: greet
-    label: Event
-    pattern: '"التقى"'
-  - name: visit
-    label: Visit
-    span: trigger
-    args: {trigger: span, place: span}
-    pattern: '(?<trigger> "زار") (?<place> [shape=arabic])'
-"""
+OLD = demo_pack("demo-old")
 
 # greet is gone (lost), city is new (gained), visit's place takes two words (changed), titled is the same
-NEW = """\
-name: demo-new
-sets:
-  ranks: [مشير, لواء]
-rules:
-  - name: titled
-    label: Person
-    priority: 2
-    pattern: '[stem in ranks] [shape=arabic & !def] [shape=arabic]?'
+NEW = demo_pack("demo-new", TITLED, """\
   - name: visit
     label: Visit
     span: trigger
@@ -57,9 +30,7 @@ rules:
   - name: city
     label: Location
     pattern: '"بنغازي"'
-"""
-
-DOCS = {"a.txt": "التقى المشير خليفة حفتر في بنغازي.", "b.txt": "زار اللواء خالد القاهرة."}
+""")
 
 
 @pytest.fixture()

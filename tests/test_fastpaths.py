@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from dsl.document import Document, Token
 from dsl.frozen import constructor
-from dsl.gazetteer import _ART, _CLITIC, GazMatch, Gazetteer, _extend, parse_entries
+from dsl.gazetteer import GazMatch, Gazetteer, parse_entries
 from dsl.matcher import Capture, Match
 from dsl.mentions import Arg, Mention
 from dsl.morph import default_analyzer
@@ -94,42 +94,12 @@ def test_a_dataclass_with_post_init_keeps_its_own_constructor():
 # ---------------------------------------------------------------- gazetteer
 
 def reference_find(g: Gazetteer, doc: Document) -> list[GazMatch]:
-    """The per-token scan `Gazetteer.find` used before it skipped tokens in bulk."""
-    toks = doc.tokens
-    get = g._paths.get
-    check = None
-    if g._strict:
-        from dsl.gazetteer import _spelled
-
-        def check(idx, i, j):
-            for k in (idx, *g._alts.get(idx, ())):
-                want = g._strict.get(k)
-                if want is None or _spelled(toks, i, j, want):
-                    return k
-            return -1
-    out = []
-    for s, e in (doc.sentences if doc.sentences else ((0, len(toks)),)):
-        i = s
-        while i < e:
-            t = toks[i]
-            suf = t.suf
-            k1 = t.norm if not suf else f"{_CLITIC}{t.norm}{_CLITIC}{suf}"
-            best_end, best = -1, -1
-            v = get(k1)
-            if v is not None:
-                best_end, best = _extend(toks, get, k1, v, i, e, check)
-            if t.definite:
-                k2 = _ART + (t.stem if not suf else f"{_CLITIC}{t.stem}{_CLITIC}{suf}")
-                v = get(k2)
-                if v is not None:
-                    end2, idx2 = _extend(toks, get, k2, v, i, e, check)
-                    if end2 > best_end:
-                        best_end, best = end2, idx2
-            if best >= 0:
-                out.append(GazMatch(i, best_end, best))
-                i = best_end
-            else:
-                i += 1
+    """The trie walked from every token of every sentence: what `find` did before the automaton
+    (and still does where the automaton cannot decide alone)."""
+    out: list[GazMatch] = []
+    if doc.tokens and g._paths:
+        for s, e in (doc.sentences if doc.sentences else ((0, len(doc.tokens)),)):
+            g._walk(doc.tokens, s, e, out)
     return out
 
 

@@ -15,18 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from sample_packs import SENTENCE
+from sample_packs import TINY as PACK
+
 ROOT = Path(__file__).resolve().parent.parent
-PACK = """\
-name: tiny
-sets:
-  ranks: [مشير, فريق]
-rules:
-  - name: ranked
-    label: Person
-    span: name
-    pattern: '[stem in ranks] (?<name> [shape=arabic & !def]{1,2})'
-"""
-SENTENCE = "المشير خليفة حفتر"
 
 
 @pytest.fixture()

@@ -17,18 +17,8 @@ import pytest
 
 from dsl.cli import main
 from dsl.inputs import InputDoc, InputProblem, decode, iter_inputs
-
-PACK = """\
-name: tiny
-sets:
-  ranks: [مشير, فريق]
-rules:
-  - name: ranked
-    label: Person
-    span: name
-    pattern: '[stem in ranks] (?<name> [shape=arabic & !def]{1,2})'
-"""
-SENTENCE = "المشير خليفة حفتر"
+from sample_packs import SENTENCE
+from sample_packs import TINY as PACK
 
 
 @pytest.fixture()

@@ -12,36 +12,16 @@ import pytest
 from dsl.inputs import InputDoc
 from dsl.pack import Pack
 from dsl.stats import collect, format_text
+from sample_packs import DEMO_DOCS as DOCS
+from sample_packs import DEMO_RULES, demo_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PACK = """\
-name: stats-demo
-sets:
-  ranks: [مشير, لواء]
-rules:
-  - name: titled
-    label: Person
-    priority: 2
-    pattern: '[stem in ranks] [shape=arabic & !def] [shape=arabic]?'
-  - name: bare_pair
-    label: Person
-    priority: 1
-    pattern: '[stem="خليفة"] [shape=arabic]'
-  - name: greet
-    label: Event
-    pattern: '"التقى"'
-  - name: visit
-    label: Visit
-    span: trigger
-    args: {trigger: span, place: span}
-    pattern: '(?<trigger> "زار") (?<place> [shape=arabic])'
+PACK = demo_pack("stats-demo", DEMO_RULES, """\
   - name: never
     label: Visit
     pattern: '"غير موجود"'
-"""
-
-DOCS = {"a.txt": "التقى المشير خليفة حفتر في بنغازي.", "b.txt": "زار اللواء خالد القاهرة."}
+""")
 
 
 @pytest.fixture()
