@@ -28,7 +28,7 @@ from .errors import DslError, ErrorList, PackError, PatternError, SourcePos
 from .gazetteer import Gazetteer, read_entries
 from .mentions import Mention, new_mention
 from .normalize import normalize_word
-from .packfile import (DocumentSetDecl, ExampleDecl, PackSource, RuleDecl, did_you_mean, display_path,
+from .packfile import (DocumentSetDecl, ExampleDecl, PackSource, did_you_mean, display_path,
                        expand_pack_paths, read_sources)
 
 

@@ -43,7 +43,7 @@ class ExampleResult:
             out.append(f"  ~ {p}")
         if self.rule_silent:
             by = sorted({m.rule for m in self.found})
-            out.append(f"  ! the rule itself produced nothing here"
+            out.append("  ! the rule itself produced nothing here"
                        + (f" (the expected mentions came from: {', '.join(by)})" if by else ""))
         return "\n".join(out)
 
