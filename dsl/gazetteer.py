@@ -956,10 +956,14 @@ class _Scanner:
         self.ac = _acrs.BytesAhoCorasick(patterns, matchkind=_acrs.MatchKind.LeftmostLongest)
 
     def _codes(self, pre: str, norm: str, suf: str) -> bytes:
-        """B + A code of a token."""
-        unknown = self.unknown
-        return (self.b_codes.get(_tok_key(pre, norm, suf), unknown[:self.width])
-                + self.a_codes.get(_tok_key("", norm, suf), unknown[self.width:]))
+        """B + A code of a token (most tokens share the one `unknown` object: the caches keep
+        an entry per word type)."""
+        b = self.b_codes.get(_tok_key(pre, norm, suf))
+        a = self.a_codes.get(_tok_key("", norm, suf))
+        if a is None and b is None:
+            return self.unknown
+        w = self.width
+        return (b or self.unknown[:w]) + (a or self.unknown[w:])
 
     def encode(self, doc: Document, eids: list[int] | None) -> bytes | None:
         """The document as codes, or None when the walk must take it (sentences out of order
