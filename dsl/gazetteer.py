@@ -875,19 +875,19 @@ class _Scanner:
     first key (norm and enclitic: how it must look as an entry's first word); keys no entry
     has share one unknown code of each kind. An entry is A(first word) + B A of every later
     word, so a match starts on an A and ends after one: with codes of `width` bytes (see
-    `_code_bytes`), token
-    i = start // (2 * width) and the end token = end // (2 * width). An article-optional
-    path (`_ART` + stem) is the A code of `ال` + stem, which is a definite token's norm (for
-    documents whose definite tokens all have norm = ال + stem; others are walked).
+    `_code_bytes`), its tokens are start // (2 * width) to end // (2 * width). An
+    article-optional path (`_ART` + stem) is the A code of `ال` + stem, which is a definite
+    token's norm (for documents whose definite tokens all have norm = ال + stem; others are
+    walked).
 
     No match may cross a sentence boundary: in a document of this process's analyzer one
     that does is dropped and its sentences walked; in others each sentence's first token
-    gets the unknown B code. The automaton finds the longest path
-    at the leftmost start, as the trie walk does. Where that path's entries are not
-    unconditional (spelling=exact, or the article-optional form reached by a token without
-    the article) its entries are checked in the walk's order; if none holds, a one-token
-    match is dropped (the walk would move on to the next token too) and a longer one sends
-    its sentence to the walk. Codes per analyzer entry id (`morph.entry_ids`) are cached.
+    gets the unknown B code. The automaton finds the longest path at the leftmost start, as
+    the trie walk does. Where that path's entries are not unconditional (spelling=exact, or
+    the article-optional form reached by a token without the article) its entries are
+    checked in the walk's order; if none holds, a one-token match is dropped (the walk would
+    move on to the next token too) and a longer one sends its sentence to the walk. Codes
+    per analyzer entry id (`morph.entry_ids`) or per key are cached, bounded.
     """
 
     __slots__ = ("a_codes", "b_codes", "width", "unknown", "values", "ac", "by_entry", "by_key", "has_art")
