@@ -102,6 +102,15 @@ def _ref_of(ref: Any) -> tuple[str | None, Mention | None]:
     return getattr(ref, "label", None), ref if isinstance(ref, Mention) else None
 
 
+def _rerun(indexed: list[tuple[int, "CompiledRule"]], changed: set[str]) -> list[tuple[int, "CompiledRule"]]:
+    """The rules of a phase to run again after a round that added mentions of `changed` labels.
+
+    Semi-naive iteration: a rule none of whose labels (read with @Label or through a document
+    set) got a new mention would match exactly as in the round before, so it is not rerun.
+    """
+    return [(k, r) for k, r in indexed if r.needs & changed]
+
+
 def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
         observer: RuleObserver | None = None) -> RunResult:
     """Run every enabled rule of `pack` over `doc` (or only the rules named in `only_rules`).
@@ -137,17 +146,19 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
             continue
         seen: set[tuple[Any, ...]] = {m.key() for lab in produced for m in mentions.get(lab, ())}
         rounds = MAX_FIXPOINT_ROUNDS if phase.recursive else 1
+        active = indexed
         for round_ in range(rounds):
             ctx = MatchContext(doc=doc, mentions=_index(mentions), sets=_document_sets(pack, mentions, doc))
             if doc_types is None:
                 doc_types = matcher.prepare(doc)
             # With an observer, each rule's time is its own search plus its share of the shared pass.
             timings: dict[int, float] | None = {} if observer is not None else None
-            found = matcher.search(ctx, group=phase_no, rules=None if allowed is None else [i for i, _ in indexed],
+            found = matcher.search(ctx, group=phase_no,
+                                   rules=None if active is indexed_all else [i for i, _ in active],
                                    doc_types=doc_types, timings=timings)
             new: list[Mention] = []
             by_index = compiled.rule_at
-            for k, rule in (indexed if observer is not None else [(k, by_index[k]) for k in sorted(found)]):
+            for k, rule in (active if observer is not None else [(k, by_index[k]) for k in sorted(found)]):
                 t0 = perf_counter() if observer is not None else 0.0
                 n0 = len(new)
                 for match in found.get(k, ()):
@@ -162,7 +173,8 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
                     observer.rule_ran(rule, ctx, round_, timings.get(k, 0.0) + perf_counter() - t0, len(new) - n0)
             for m in new:
                 mentions[m.label].append(m)
-            if not new:
+            active = _rerun(indexed, {m.label for m in new})
+            if not active:
                 break
         for label in produced:
             kept, rem = resolve_overlaps(mentions.get(label, []), pack.policy(label))
