@@ -48,7 +48,7 @@ from __future__ import annotations
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import add, attrgetter, mul
 from time import perf_counter
@@ -92,6 +92,19 @@ def _is_dynamic(pred: Any) -> bool:
     if isinstance(pred, (PredAnd, PredOr)):
         return any(_is_dynamic(p) for p in pred.items)
     return False
+
+
+def _dynamic_key(pred: Any) -> tuple[str, str, str] | None:
+    """(level, attr, set) of a per-document `attr in SET` that every token `pred` accepts
+    satisfies (the predicate itself or a conjunct), or None."""
+    if isinstance(pred, PredIn) and pred.values is None:
+        return pred.level, pred.attr, pred.set
+    if isinstance(pred, PredAnd):
+        for p in pred.items:
+            k = _dynamic_key(p)
+            if k is not None:
+                return k
+    return None
 
 
 def _reads_extra(pred: Any) -> bool:
@@ -252,6 +265,9 @@ class DocTypes:
     caches: "_Caches"
     sent_windows: list[tuple[int, int]]
     win_of: list[int]             # window index of each token (-1: in no sentence window)
+    # (level, attr) -> value -> the document's types with that value (any analysis): built on
+    # demand, for rules that start with `attr in DOCUMENT_SET` (see `search`, step 2)
+    by_value: dict[tuple[str, str], dict[Any, set[int]]] = field(default_factory=dict)
 
 
 class _Caches:
@@ -323,6 +339,7 @@ class PackMatcher:
         self.preds = tuple(preds)
         self.per_analysis = tuple(per_analysis)
         self.dynamic = tuple(_is_dynamic(p) for p in preds)
+        self.dynamic_key = tuple(_dynamic_key(p) for p in preds)
         self.rules = tuple(rules)
         self.reads_extra = extra
         # A token's type key holds exactly the fields the pack's token predicates read (a pack
@@ -605,24 +622,26 @@ class PackMatcher:
                                 lst.append(i)
                             break
 
-        # 2. rules whose first constraint reads a document set: per context
-        # (tested once per token type of the document, with this context's sets)
+        # 2. rules whose first constraint reads a document set: per context (tested once per
+        # token type of the document with this context's sets; only on the types holding a
+        # value of the set when the constraint requires `attr in SET`)
         dyn_pcache: dict[int, dict[int, bool]] = {}
         if gi.dynamic:
             sets = ctx.sets
-            distinct = set(tids)
+            distinct: set[int] | None = None
             for r in gi.dynamic:
                 if wanted is not None and r not in wanted:
                     continue
-                first = self.rules[r].first
                 ok: set[int] = set()
-                for tid in distinct:
-                    tok = keys_of[tid]
-                    for g in first:
-                        c = caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {})
-                        if self._test(c, g, tok, tid, sets):
-                            ok.add(tid)
-                            break
+                for g in self.rules[r].first:
+                    c = caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {})
+                    key = self.dynamic_key[g]
+                    if key is not None:
+                        idx = _value_index(dt, key[0], key[1])
+                        tried = set().union(*(idx.get(v, ()) for v in sets.get(key[2], ())))
+                    else:
+                        tried = distinct if distinct is not None else (distinct := set(tids))
+                    ok.update(tid for tid in tried - ok if self._test(c, g, keys_of[tid], tid, sets))
                 if ok:
                     lst = list(compress(range(n), map(ok.__contains__, tids)))
                     prev = positions.get(r)
@@ -735,6 +754,22 @@ class _GroupIndex:
     dynamic: tuple[int, ...]
     by_label: dict[str, list[int]]
     anywhere: tuple[int, ...]
+
+
+def _value_index(dt: DocTypes, level: str, attr: str) -> dict[Any, set[int]]:
+    """value -> the types of `dt`'s document with that value of `attr` (in any analysis)."""
+    idx = dt.by_value.get((level, attr))
+    if idx is None:
+        idx = dt.by_value[(level, attr)] = {}
+        keys_of = dt.caches.keys
+        for tid in set(dt.tids):
+            tok = keys_of[tid]
+            if level == "analysis" and len(tok.analyses) > 1:
+                for an in tok.analyses:
+                    idx.setdefault(get_value(level, attr, tok, an), set()).add(tid)
+            else:
+                idx.setdefault(get_value(level, attr, tok, tok), set()).add(tid)
+    return idx
 
 
 _analyses = attrgetter("analyses")
