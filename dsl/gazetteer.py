@@ -102,7 +102,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from .document import Document, Span, Token
+from .document import Document, Span, Token, _ReadOnlyDict
 from .errors import GazetteerError, SourcePos
 from .morph import entry_ids
 
@@ -437,7 +437,7 @@ class Gazetteer:
 
     __slots__ = ("name", "label", "path", "article_optional", "_paths", "_blob", "_offs",
                  "_canon", "_types", "_type_idx", "_attrs", "_attr_idx", "_lines", "_alts",
-                 "_values", "_strict", "from_cache", "_scan")
+                 "_values", "_strict", "from_cache", "_scan", "_mention_attrs")
 
     def __init__(self) -> None:  # use load() / build()
         self.name: str | None = None
@@ -460,6 +460,7 @@ class Gazetteer:
         # The automaton `find` runs (see _Scanner): derived from _paths, built with the
         # gazetteer and again on first use in a process that unpickled it (not pickled).
         self._scan: _Scanner | None = None
+        self._mention_attrs: dict[int, Mapping[str, str]] = {}   # see mention_attrs (not pickled)
 
     # ---------------------------------------------------------------- construction
 
@@ -654,7 +655,7 @@ class Gazetteer:
     # processes); attribute mappings are read-only proxies, which pickle cannot store as such.
 
     def __getstate__(self) -> dict[str, Any]:
-        state = {k: getattr(self, k) for k in self.__slots__ if k != "_scan"}
+        state = {k: getattr(self, k) for k in self.__slots__ if k not in ("_scan", "_mention_attrs")}
         state["_attrs"] = [dict(a) for a in self._attrs]
         return state
 
@@ -662,6 +663,7 @@ class Gazetteer:
         for k in self.__slots__:
             setattr(self, k, state.get(k))
         self._attrs = [MappingProxyType(a) if a else _EMPTY for a in self._attrs]
+        self._mention_attrs = {}
 
     # ---------------------------------------------------------------- entries
 
@@ -682,6 +684,19 @@ class Gazetteer:
     def entries(self) -> Iterator[Entry]:
         for i in range(len(self)):
             yield self.entry(i)
+
+    def mention_attrs(self, i: int) -> Mapping[str, str]:
+        """The attributes of a mention of entry `i`: `canonical`, `type` when it has one, and its
+        own attributes. Read-only and shared by every mention of the entry (cached, bounded)."""
+        got = self._mention_attrs.get(i)
+        if got is None:
+            e = self.entry(i)
+            got = _ReadOnlyDict({"canonical": e.canonical or e.phrase,
+                                 **({"type": e.type} if e.type else {}), **e.attrs})
+            if len(self._mention_attrs) >= 50_000:
+                self._mention_attrs = {}
+            self._mention_attrs[i] = got
+        return got
 
     def alternatives(self, i: int) -> tuple[int, ...]:
         """Other entries with the same token keys as entry `i` (homographs), in file order."""

@@ -78,13 +78,12 @@ class GazetteerUse:
         if self.label is None:
             return []
         out = []
-        for gm in self.gazetteer.find(doc):
-            e = self.gazetteer.entry(gm.entry_index)
-            span = doc.span(gm.tok_start, gm.tok_end)
-            attrs = {"canonical": e.canonical or e.phrase, **({"type": e.type} if e.type else {}), **dict(e.attrs)}
-            out.append(new_mention(self.label, f"gazetteer:{self.name}", span.start, span.end, span.text,
-                                     gm.tok_start, gm.tok_end, {}, attrs, self.priority, doc.id,
-                                     doc.tokens[gm.tok_start:gm.tok_end], self.output))
+        g, toks, text = self.gazetteer, doc.tokens, doc.text
+        rule = f"gazetteer:{self.name}"
+        for a, b, i in g.find(doc):
+            s, e = toks[a].start, toks[b - 1].end
+            out.append(new_mention(self.label, rule, s, e, text[s:e], a, b, {}, g.mention_attrs(i),
+                                   self.priority, doc.id, toks[a:b], self.output))
         return out
 
 

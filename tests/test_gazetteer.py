@@ -330,6 +330,16 @@ def test_entry_and_gazmatch_shapes():
     assert span.text == "الجيش الوطني الليبي" and ent.type == "army"
 
 
+def test_mention_attributes_are_shared_read_only_and_picklable():
+    import pickle
+    g = build(ORG, name="orgs", label="Organization")
+    a = g.mention_attrs(1)
+    assert a == {"canonical": "الجيش الوطني الليبي", "type": "army", **g.entry(1).attrs}
+    assert g.mention_attrs(1) is a and pickle.loads(pickle.dumps(a)) == a
+    with pytest.raises(TypeError):
+        a["type"] = "navy"  # type: ignore[index]
+
+
 # ----------------------------------------------------------------------------- cache
 
 def test_cache_round_trip(tmp_path, _private_cache):
