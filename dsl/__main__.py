@@ -1,6 +1,6 @@
 """`python -m dsl` is the `arabic-ie` command."""
 import sys
 
-from .cli import main
+from dsl.cli.main import main
 
 sys.exit(main())

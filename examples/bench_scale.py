@@ -112,7 +112,7 @@ def run_cli(args: list[str], out: Path) -> tuple[float, float, str]:
     cpu = sampler.total()
     r = subprocess.CompletedProcess(cmd, p.returncode, stdout, stderr)
     if out.suffix == ".sqlite":
-        from dsl.store import read_mentions
+        from dsl.io.sqlite import read_mentions
         body = "".join(json.dumps(m, ensure_ascii=False) + "\n" for m in read_mentions(out))
     else:
         body = out.read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 * `reference_finditer`: a naive backtracking interpreter of the resolved AST (generators in
   preference order, no memoization, no compiled predicates), written straight from the
-  language reference. The property tests check the compiled VM (`dsl.matcher`) against it.
+  language reference. The property tests check the compiled VM (`dsl.pattern.vm`) against it.
 * `letters_document`: one token per character ("abc" -> tokens a, b, c), for the differential
   test against `regex.finditer`.
 * `ToyAnalyzer`: a tiny lexicon-driven Arabic segmenter (conjunction, preposition, article,
@@ -16,8 +16,9 @@ from typing import Any
 
 import regex
 
-from dsl import syntax as S
-from dsl.document import Analysis, Document, Token
+from dsl.pattern import syntax as S
+from dsl.doc.token import Analysis, Token
+from dsl.doc.document import Document
 
 # ---------------------------------------------------------------- documents
 
@@ -46,7 +47,7 @@ SUFFIXES = ("هما", "هم", "ها", "ه", "ي")
 
 
 def _normalize(s: str) -> str:
-    from dsl.compiler import normalize_value
+    from dsl.pattern.compiler import normalize_value
     return normalize_value(s)
 
 
@@ -162,7 +163,7 @@ def _truthy(v: Any) -> bool:
 
 
 class Reference:
-    """Interpret a resolved AST (`dsl.compiler.resolve`) over a document, naively."""
+    """Interpret a resolved AST (`dsl.pattern.compiler.resolve`) over a document, naively."""
 
     def __init__(self, ast: S.Node, env: Any, doc: Document, mentions: Mapping[str, Mapping[int, Any]],
                  sets: Mapping[str, frozenset[str]], cross: bool) -> None:

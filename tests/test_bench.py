@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from dsl.bench import generate_corpus, synthetic_gazetteer, synthetic_pack
-from dsl.cli import main
-from dsl.morph import default_analyzer
-from dsl.pack import Pack
+from dsl.bench.harness import generate_corpus, synthetic_gazetteer, synthetic_pack
+from dsl.cli.main import main
+from dsl.morph.analyzer import default_analyzer
+from dsl.pack.pack import Pack
 
 EXAMPLE = str(Path(__file__).resolve().parent.parent / "examples" / "000_457475bf7bf8e888.txt")
 
@@ -18,7 +18,7 @@ def test_bench_prints_a_table_of_every_stage(capsys):
     code = main(["bench", "--quick", "--no-spacy", "--no-memory", "--corpus", EXAMPLE])
     out = capsys.readouterr().out
     assert code == 0
-    for stage in ("floor: regex tokenization", "tokenize (dsl.tokenize.scan)", "analyze (warm caches)",
+    for stage in ("floor: regex tokenization", "tokenize (dsl.text.tokenize.scan)", "analyze (warm caches)",
                   "match 10 rules", "match 100 rules", "end to end, 100 rules", "gazetteer 1,000 entries",
                   "targets:", "100 rules vs 10 rules", "end to end vs regex floor",
                   "rule count, measured alternately: 100 rules", "100 rules that match nothing"):

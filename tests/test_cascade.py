@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-import dsl.cascade as cascade
-from dsl.bench import generate_corpus
-from dsl.morph import default_analyzer
-from dsl.pack import Pack
+import dsl.pack.cascade as cascade
+from dsl.bench.harness import generate_corpus
+from dsl.morph.analyzer import default_analyzer
+from dsl.pack.pack import Pack
 
 ROOT = Path(__file__).resolve().parent.parent
 

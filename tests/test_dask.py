@@ -20,9 +20,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")   # the 'test' extra installs dask[distributed,dataframe]
 
-from dsl.inputs import InputDoc, InputProblem  # noqa: E402
-from dsl.output import mention_json  # noqa: E402
-from dsl.runner import DocResult, match_documents  # noqa: E402
+from dsl.io.inputs import InputDoc, InputProblem  # noqa: E402
+from dsl.io.writers import mention_json  # noqa: E402
+from dsl.engines.sequential import DocResult, match_documents  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
@@ -38,7 +38,7 @@ def watchdog():
 
 @pytest.fixture(scope="module")
 def pack():
-    from dsl.pack import load_default_pack
+    from dsl.pack.pack import load_default_pack
     return load_default_pack()
 
 
@@ -72,7 +72,7 @@ def expected_dicts(pack, items):
 
 
 def test_the_cluster_gives_the_single_process_results_in_order(pack, client):
-    from dsl.dask import match_on_cluster
+    from dsl.engines.dask import match_on_cluster
     items = documents(30)
     expected = list(match_documents(pack, items))
     assert list(match_on_cluster(pack, items, client=client, chunk_docs=4)) == expected
@@ -81,7 +81,7 @@ def test_the_cluster_gives_the_single_process_results_in_order(pack, client):
 
 def test_a_bag_of_documents_gives_the_json_lines_objects(pack, client):
     import dask.bag as db
-    from dsl.dask import match_bag
+    from dsl.engines.dask import match_bag
     docs = [d for d in documents(20) if isinstance(d, InputDoc)]
     bag = db.from_sequence([(d.id, d.text) for d in docs], npartitions=4)
     got = match_bag(bag, pack).compute()
@@ -94,7 +94,7 @@ def test_a_bag_of_documents_gives_the_json_lines_objects(pack, client):
 def test_a_dataframe_of_documents_gives_a_dataframe_of_mentions(pack, client):
     pd = pytest.importorskip("pandas")
     import dask.dataframe as dd
-    from dsl.dask import COLUMNS, match_dataframe
+    from dsl.engines.dask import COLUMNS, match_dataframe
     docs = [d for d in documents(20) if isinstance(d, InputDoc)]
     frame = dd.from_pandas(pd.DataFrame({"id": [d.id for d in docs], "text": [d.text for d in docs]}),
                            npartitions=3)

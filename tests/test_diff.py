@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from dsl.diffing import DiffResult, diff_corpus, diff_mentions, format_text, mention_key
-from dsl.inputs import InputDoc
-from dsl.mentions import Arg, Mention
-from dsl.pack import Pack
+from dsl.tools.diff import DiffResult, diff_corpus, diff_mentions, format_text, mention_key
+from dsl.io.inputs import InputDoc
+from dsl.doc.mention import Arg, Mention
+from dsl.pack.pack import Pack
 from sample_packs import DEMO_DOCS as DOCS
 from sample_packs import TITLED, demo_pack
 

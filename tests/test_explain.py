@@ -16,9 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl.explain import explain, explain_rules, format_text, overlap_reason
-from dsl.mentions import Mention
-from dsl.pack import Pack
+from dsl.tools.explain import explain, explain_rules, format_text, overlap_reason
+from dsl.doc.mention import Mention
+from dsl.pack.pack import Pack
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))

@@ -20,13 +20,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl.document import Document, Token
+from dsl.doc.document import Document
+from dsl.doc.token import Token
 from dsl.frozen import constructor
-from dsl.gazetteer import GazMatch, Gazetteer, parse_entries
-from dsl.matcher import Capture, Match
-from dsl.mentions import Arg, Mention
-from dsl.morph import default_analyzer
-from dsl.tokenize import _MASTER, scan
+from dsl.gazetteer.gazetteer import GazMatch, Gazetteer, parse_entries
+from dsl.pattern.vm import Capture, Match
+from dsl.doc.mention import Arg, Mention
+from dsl.morph.analyzer import default_analyzer
+from dsl.text.tokenize import _MASTER, scan
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "examples").glob("*.txt"))
@@ -168,7 +169,7 @@ def test_documents_the_automaton_cannot_take_are_walked(monkeypatch):
     g = Gazetteer.build(parse_entries("مشير\tarticle=optional\n"), cache=False)
     assert g._scanner() is not None and g._scan.encode(doc, None) is None
     assert g.find(doc) == reference_find(g, doc) == [GazMatch(0, 1, 0)]
-    import dsl.gazetteer as gz
+    import dsl.gazetteer.gazetteer as gz
     monkeypatch.setattr(gz, "_acrs", None)
     walked = Gazetteer.build(parse_entries(ENTRIES), cache=False)
     assert walked._scanner() is None
@@ -178,7 +179,7 @@ def test_documents_the_automaton_cannot_take_are_walked(monkeypatch):
 
 @pytest.mark.parametrize("width", [2, 3])
 def test_codes_have_a_fixed_width_and_a_first_byte_nothing_else_has(width):
-    from dsl.gazetteer import _code_bytes, _code_width
+    from dsl.gazetteer.gazetteer import _code_bytes, _code_width
     n = 1 << (7 * width)
     assert _code_width(n) == width and _code_width(n + 1) == width + 1
     ks = list(range(0, n, max(1, n // 3000))) + [n - 1]

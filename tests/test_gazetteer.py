@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from dsl.document import Document, Token
+from dsl.doc.document import Document
+from dsl.doc.token import Token
 from dsl.errors import GazetteerError
-from dsl.gazetteer import (Entry, GazMatch, Gazetteer, analyzer_fingerprint, parse_entries,
-                           read_entries)
+from dsl.gazetteer.gazetteer import (Entry, GazMatch, Gazetteer, analyzer_fingerprint, parse_entries, read_entries)
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZ = ROOT / "gazetteers"
@@ -20,14 +20,14 @@ GAZ = ROOT / "gazetteers"
 
 def _real_analyzer():
     try:
-        from dsl.morph import default_analyzer
+        from dsl.morph.analyzer import default_analyzer
     except Exception:  # the text layer is not there yet
         return None
     return default_analyzer()
 
 
 class StubAnalyzer:
-    """A tiny stand-in for dsl.morph: alef/ya/diacritic normalization, و ف ب ك ل + ال, ها."""
+    """A tiny stand-in for dsl.morph.analyzer: alef/ya/diacritic normalization, و ف ب ك ل + ال, ها."""
 
     version = "stub-1"
     _DIAC = re.compile("[\u064b-\u0652\u0640]")
@@ -449,7 +449,7 @@ def shipped():
     """The shipped gazetteers built as the pack loader does: known words first, then build."""
     an = _real_analyzer()
     if an is None:
-        pytest.skip("dsl.morph is not available")
+        pytest.skip("dsl.morph.analyzer is not available")
     srcs = {p.stem: read_entries(p) for p in SHIPPED}
     words: set[str] = set()
     for s in srcs.values():
@@ -581,7 +581,7 @@ def test_real_analyzer_clitics_on_first_word_only(shipped):
 def test_real_analyzer_cache_round_trip(tmp_path, _private_cache):
     an = _real_analyzer()
     if an is None:
-        pytest.skip("dsl.morph is not available")
+        pytest.skip("dsl.morph.analyzer is not available")
     p = GAZ / "locations.txt"
     g1 = Gazetteer.load(p, analyzer=an)
     g2 = Gazetteer.load(p, analyzer=an)

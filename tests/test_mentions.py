@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from hypothesis import given, strategies as st
 
-from dsl.mentions import Arg, Mention, resolve_overlaps
+from dsl.doc.mention import Arg, Mention
+from dsl.pack.overlap import resolve_overlaps
 
 
 def m(start: int, end: int, rule: str = "r", priority: int = 0, label: str = "Person") -> Mention:

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from dsl.document import Analysis, Document
+from dsl.doc.token import Analysis
+from dsl import Document, analyze
 from dsl.errors import InputError
-from dsl.morph import Analyzer, default_analyzer, tokens_from_dicts
-from dsl.normalize import DEFAULT
+from dsl.morph.analyzer import Analyzer, default_analyzer
+
+from dsl.text.normalize import DEFAULT
 
 AN = default_analyzer()
 
@@ -235,7 +237,7 @@ def test_token_fields_and_to_dict():
     assert d["text"] == "قال" and d["pre"] == "و" and d["word"] == "وقال" and d["def"] is False
     assert [t.i for t in doc.tokens] == list(range(len(doc.tokens)))
     assert doc.tokens[0].sent_start and doc.tokens[-1].sent_end
-    assert Document.from_text("وقال").tokens[0].stem == "قال"
+    assert analyze("وقال").tokens[0].stem == "قال"
     alt = AN.analyze("وحفتر").tokens[0].to_dict()
     assert alt["alternatives"] == [{"pre": "", "def": False, "stem": "وحفتر", "suf": ""}]
 
@@ -260,7 +262,7 @@ def test_empty_and_odd_input():
 # ---------------------------------------------------------------- analyzer object
 
 def test_tokens_are_immutable_and_hash_without_their_extra_attributes():
-    from dsl.document import Token
+    from dsl.doc.token import Token
     args = (3, 1, 4, 0, 4, "قال", "وقال", "قال", "قال", "و", "", False, "arabic", 0, True, False,
             (Analysis("و", False, "قال", ""),))
     t, u = Token(*args), Token(*args, extra={"pos": "VERB"})
@@ -325,7 +327,7 @@ def test_options_are_used():
 # ---------------------------------------------------------------- bring your own analyzer
 
 def test_byo_without_offsets():
-    doc = tokens_from_dicts([{"text": "وقال", "pre": "و", "stem": "قال", "pos": "verb"},
+    doc = Document.from_tokens([{"text": "وقال", "pre": "و", "stem": "قال", "pos": "verb"},
                              {"text": "المشير", "def": True, "lemma": "مُشِير", "conf": 0.9},
                              {"text": "."}], id="x")
     assert doc.text == "وقال المشير ."
@@ -342,17 +344,17 @@ def test_byo_without_offsets():
 
 def test_byo_with_text_and_offsets():
     text = "وقال المشير. ثم"
-    doc = tokens_from_dicts([{"text": "قال", "start": 1, "end": 4, "word_start": 0, "pre": "و"},
+    doc = Document.from_tokens([{"text": "قال", "start": 1, "end": 4, "word_start": 0, "pre": "و"},
                              {"text": "المشير", "start": 5, "end": 11},
                              {"text": ".", "start": 11, "end": 12},
                              {"text": "ثم", "start": 13, "end": 15}], text=text)
     assert doc.tokens[0].word_start == 0 and doc.tokens[0].word == "وقال"
     assert doc.sentences == ((0, 3), (3, 4))
-    doc = tokens_from_dicts([{"text": "قال", "sent": 0}, {"text": "ثم", "sent": 1}], text="  قال  ثم")
+    doc = Document.from_tokens([{"text": "قال", "sent": 0}, {"text": "ثم", "sent": 1}], text="  قال  ثم")
     assert [(t.start, t.sent) for t in doc.tokens] == [(2, 0), (7, 1)]
-    doc = tokens_from_dicts([{"text": "ab", "start": 2, "end": 4}])
+    doc = Document.from_tokens([{"text": "ab", "start": 2, "end": 4}])
     assert doc.text == "  ab"
-    doc = tokens_from_dicts([{"text": "قال", "start": 1, "end": 4, "word_start": 0, "pre": "و"}])
+    doc = Document.from_tokens([{"text": "قال", "start": 1, "end": 4, "word_start": 0, "pre": "و"}])
     assert doc.text == " قال" and doc.tokens[0].word == "قال"
 
 
@@ -372,7 +374,7 @@ def test_byo_with_text_and_offsets():
 ])
 def test_byo_errors_name_the_token(items, text, msg):
     with pytest.raises(InputError) as ei:
-        tokens_from_dicts(items, text=text, id="doc7")
+        Document.from_tokens(items, text=text, id="doc7")
     assert msg in str(ei.value) and "doc7" in str(ei.value)
 
 

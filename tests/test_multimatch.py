@@ -1,4 +1,4 @@
-"""The pack-wide matcher (dsl.multimatch) finds exactly what each rule's program finds alone.
+"""The pack-wide matcher (dsl.pack.index) finds exactly what each rule's program finds alone.
 
 Property: on random packs of random patterns (the attribute-space generator of the
 differential tests: stems, clitics, article, shapes, static and document sets, regexes,
@@ -15,10 +15,10 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import syntax as S
-from dsl.compiler import compile_pattern, resolve
-from dsl.matcher import MatchContext, finditer, index_mentions
-from dsl.multimatch import PackMatcher, RuleSpec, required_literal
+from dsl.pattern import syntax as S
+from dsl.pattern.compiler import compile_pattern, resolve
+from dsl.pattern.vm import MatchContext, finditer, index_mentions
+from dsl.pack.index import PackMatcher, RuleSpec, required_literal
 from reference_matcher import as_tuples, reference_finditer
 from test_pattern_differential import ATTR_ANY, ATTR_ENV, _compile, _dedupe_nested, documents
 
@@ -139,8 +139,8 @@ def test_required_literal_examples():
 
 def test_extra_attributes_are_part_of_a_token_type():
     # tokens equal in every built-in attribute but their `pos` (from another analyzer)
-    from dsl.compiler import CompileEnv
-    from dsl.document import Document
+    from dsl.pattern.compiler import CompileEnv
+    from dsl.doc.document import Document
     env = CompileEnv(extra_attributes=frozenset({"pos"}))
     doc = Document.from_tokens([{"text": "a", "pos": "NOUN"}, {"text": "a", "pos": "VERB"}, {"text": "a"}])
     progs = [compile_pattern("[pos=VERB]", env), compile_pattern("[pos=NOUN] []", env)]
@@ -150,8 +150,8 @@ def test_extra_attributes_are_part_of_a_token_type():
 
 
 def test_documents_of_the_analyzer_are_typed_by_their_entries():
-    from dsl.morph import default_analyzer, made_by_analyzer
-    from dsl.document import Document
+    from dsl.morph.analyzer import default_analyzer, made_by_analyzer
+    from dsl.doc.document import Document
     env = ATTR_ENV
     an = default_analyzer()
     doc = an.analyze("وحفتر حفتر وحفتر. حفتر")
@@ -170,8 +170,8 @@ def test_documents_of_the_analyzer_are_typed_by_their_entries():
 def test_surfaces_sharing_an_analysis_are_different_types_for_raw_text():
     # `محمد` and `مُحمد` normalize alike and share one analysis, but `text` is raw: a type
     # made on the first must not answer for the second (nor the other way round).
-    from dsl.document import Document
-    from dsl.morph import default_analyzer
+    from dsl.doc.document import Document
+    from dsl.morph.analyzer import default_analyzer
     an = default_analyzer()
     pm = PackMatcher([RuleSpec(compile_pattern('[text="مُحمد"]', ATTR_ENV), mode="all")])
     for text in ("محمد قال. ثم مُحمد قال و مُحمد", "مُحمد قال. ثم محمد"):

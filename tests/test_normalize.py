@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from dsl.normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
+from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
 
 
 def test_default_steps():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from dsl.errors import PackError, SourcePos
-from dsl.packfile import read_sources
-from dsl.schema import json_schema
-from dsl.yamlsafe import read_yaml
+from dsl.pack.source import read_sources
+from dsl.pack.schema import json_schema
+from dsl.pack.yamlsafe import read_yaml
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:

@@ -22,11 +22,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsl.inputs import InputDoc, InputProblem
-from dsl.mentions import Mention
-from dsl.parallel import (DIED, EngineError, PackRef, chunked, dumps_pack, expand_globs, match_auto,
-                          match_parallel, ordered_results, portable)
-from dsl.runner import DocResult, match_documents
+from dsl.io.inputs import InputDoc, InputProblem
+from dsl.doc.mention import Mention
+from dsl.engines.pool import (DIED, EngineError, PackRef, chunked, dumps_pack, expand_globs, match_auto, match_parallel, ordered_results, portable)
+from dsl.engines.sequential import DocResult, match_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
@@ -34,7 +33,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
 
 @pytest.fixture(scope="module")
 def pack():
-    from dsl.pack import load_default_pack
+    from dsl.pack.pack import load_default_pack
     return load_default_pack()
 
 
@@ -103,7 +102,7 @@ def test_the_pack_travels_once_as_bytes_and_unpickles_to_an_equal_matcher(pack):
 
 
 def test_auto_runs_small_inputs_here_and_large_ones_on_a_pool(pack, monkeypatch):
-    import dsl.parallel as par
+    import dsl.engines.pool as par
     started = []
     real = par.match_parallel
 

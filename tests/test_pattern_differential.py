@@ -18,11 +18,12 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import syntax as S
-from dsl.compiler import CompileEnv, compile_pattern, resolve
-from dsl.document import Analysis, Document, Token
+from dsl.pattern import syntax as S
+from dsl.pattern.compiler import CompileEnv, compile_pattern, resolve
+from dsl.doc.token import Analysis, Token
+from dsl.doc.document import Document
 from dsl.errors import PatternError
-from dsl.matcher import MatchContext, MentionRef, finditer, index_mentions
+from dsl.pattern.vm import MatchContext, MentionRef, finditer, index_mentions
 from reference_matcher import as_tuples, letters_document, reference_finditer
 
 # PATTERN_EXAMPLES=5000 for a long soak; the default keeps the suite fast.

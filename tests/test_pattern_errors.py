@@ -6,11 +6,11 @@ import textwrap
 
 import pytest
 
-from dsl import compiler, parser
-from dsl.compiler import CompileEnv, compile_pattern
-from dsl.document import Analysis
+from dsl.pattern import compiler, parser
+from dsl.pattern.compiler import CompileEnv, compile_pattern
+from dsl.doc.token import Analysis
 from dsl.errors import Origin, PatternError
-from dsl.parser import parse_pattern
+from dsl.pattern.parser import parse_pattern
 
 ENV = CompileEnv(
     labels=frozenset({"Person", "Location"}),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from dsl.compiler import CompileEnv, compile_pattern
-from dsl.matcher import MatchContext, MentionRef, finditer, index_mentions
+from dsl import analyze
+from dsl.pattern.compiler import CompileEnv, compile_pattern
+from dsl.pattern.vm import MatchContext, MentionRef, finditer, index_mentions
 from reference_matcher import ToyAnalyzer
 
 TOY = ToyAnalyzer({"مشير", "حفتر", "خليفة", "محادثات", "مع", "أجرى", "قائد", "جيش", "بحث", "يبحث", "تبحث",
@@ -115,7 +116,8 @@ def test_text_is_exact_surface():
 
 
 def test_extra_attributes_read_token_extra():
-    from dsl.document import Document, Token
+    from dsl.doc.document import Document
+    from dsl.doc.token import Token
     toks = (Token(0, 0, 3, 0, 3, "abc", "abc", "abc", "abc", extra={"pos": "NOUN"}),
             Token(1, 4, 7, 4, 7, "def", "def", "def", "def", extra={"pos": "VERB"}))
     doc = Document("abc def", toks, ((0, 2),))
@@ -306,9 +308,9 @@ def test_mode_all_reports_overlapping_matches():
 # ---------------------------------------------------------------- with the real text layer
 
 def test_with_the_built_in_analyzer():
-    """The default CompileEnv analyzes literals with dsl.morph, like documents."""
-    from dsl.document import Document
-    doc = Document.from_text("وأجرى محادثات مع المشير خليفة حفتر، ومعه وحفتر.")
+    """The default CompileEnv analyzes literals with dsl.morph.analyzer, like documents."""
+    from dsl.doc.document import Document
+    doc = analyze("وأجرى محادثات مع المشير خليفة حفتر، ومعه وحفتر.")
     prog = compile_pattern('"مع"', CompileEnv())
     assert [doc.text[m.start:m.end] for m in finditer(prog, MatchContext(doc))] == ["مع", "مع"]
     prog = compile_pattern('"أجرى محادثات مع" (?<who> "المشير" [shape=arabic]{1,2})', CompileEnv())

@@ -12,10 +12,11 @@ import warnings
 
 import pytest
 
-from dsl import compiler
-from dsl.compiler import CompileEnv, compile_pattern
-from dsl.document import Analysis, Document, Token
-from dsl.matcher import MatchContext, MentionRef, finditer, index_mentions
+from dsl.pattern import compiler
+from dsl.pattern.compiler import CompileEnv, compile_pattern
+from dsl.doc.token import Analysis, Token
+from dsl.doc.document import Document
+from dsl.pattern.vm import MatchContext, MentionRef, finditer, index_mentions
 from reference_matcher import letters_document
 
 ENV = CompileEnv(labels=frozenset({"P"}), sets={"ab": frozenset({"a", "b"})},

@@ -6,11 +6,11 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import syntax as S
-from dsl.compiler import CompileEnv, compile_pattern
-from dsl.document import Analysis
+from dsl.pattern import syntax as S
+from dsl.pattern.compiler import CompileEnv, compile_pattern
+from dsl.doc.token import Analysis
 from dsl.errors import PatternError
-from dsl.parser import parse_pattern
+from dsl.pattern.parser import parse_pattern
 from test_pattern_differential import ATTR_ANY, LETTER_ANY
 
 N = int(os.environ.get("PATTERN_EXAMPLES", "200"))

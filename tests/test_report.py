@@ -23,8 +23,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsl.mentions import Arg, Mention
-from dsl.report import PALETTE, TEXT_COLOUR, HtmlSink, contrast_ratio, render_html
+from dsl.doc.mention import Arg, Mention
+from dsl.io.html import PALETTE, TEXT_COLOUR, HtmlSink, contrast_ratio, render_html
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from dsl.cli import main
-from dsl.compiler import REGEX_TIMEOUT, RegexTimeoutWarning
-from dsl.pack import Pack
+from dsl.cli.main import main
+from dsl.pattern.compiler import REGEX_TIMEOUT, RegexTimeoutWarning
+from dsl.pack.pack import Pack
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -63,7 +63,7 @@ def test_the_command_line_prints_a_regex_timeout_as_one_warning_line(tmp_path, c
 
 
 def test_a_regex_that_keeps_timing_out_is_switched_off_so_the_total_time_is_bounded(tmp_path):
-    from dsl.compiler import REGEX_MAX_TIMEOUTS
+    from dsl.pattern.compiler import REGEX_MAX_TIMEOUTS
     pack = Pack.load([write(tmp_path, "slow4.yaml", SLOW)])
     words = " ".join("a" * (200 + k) for k in range(REGEX_MAX_TIMEOUTS + 30))   # all distinct: no cache hit
     with pytest.warns(RegexTimeoutWarning) as rec:
@@ -77,7 +77,7 @@ def test_a_regex_that_keeps_timing_out_is_switched_off_so_the_total_time_is_boun
 
 
 def test_values_longer_than_regex_max_input_never_reach_the_regex(tmp_path):
-    from dsl.compiler import REGEX_MAX_INPUT
+    from dsl.pattern.compiler import REGEX_MAX_INPUT
     pack = Pack.load([write(tmp_path, "slow3.yaml", SLOW)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")              # no timeout: the regex is never run
@@ -202,8 +202,8 @@ def test_thousands_of_nested_brackets_are_a_depth_error_not_a_crash(tmp_path, ca
 
 
 def test_pack_files_are_bounded_in_size(tmp_path, capsys, monkeypatch):
-    import dsl.yamlsafe
-    monkeypatch.setattr(dsl.yamlsafe, "MAX_FILE_BYTES", 1024 * 1024)
+    import dsl.pack.yamlsafe
+    monkeypatch.setattr(dsl.pack.yamlsafe, "MAX_FILE_BYTES", 1024 * 1024)
     p = write(tmp_path, "big.yaml", "name: big\n" + "# padding\n" * 110_000)
     code, lines = check(capsys, tmp_path, str(p))
     assert (code, lines) == (2, ["big.yaml:1:1: pack is larger than 1 MiB (limit MAX_FILE_BYTES)"])
@@ -213,8 +213,8 @@ GAZ_PACK = "name: g\ngazetteers:\n  titles: {file: ../gazetteers/titles.txt, lab
 
 
 def test_gazetteer_files_are_bounded_in_size(tmp_path, capsys, monkeypatch):
-    import dsl.gazetteer
-    monkeypatch.setattr(dsl.gazetteer, "MAX_GAZETTEER_BYTES", 1024)
+    import dsl.gazetteer.gazetteer
+    monkeypatch.setattr(dsl.gazetteer.gazetteer, "MAX_GAZETTEER_BYTES", 1024)
     write(tmp_path, "gazetteers/titles.txt", "وزير\n" * 200)
     p = write(tmp_path, "p/g.yaml", GAZ_PACK)
     code, lines = check(capsys, tmp_path, str(p))
@@ -351,7 +351,7 @@ rules:
 
 
 def test_the_shipped_packs_have_no_rule_that_can_never_match(capsys):
-    from dsl.pack import default_rules_dir
+    from dsl.pack.pack import default_rules_dir
     code = main(["check", "--no-cache", str(default_rules_dir())])
     out = capsys.readouterr()
     assert code == 0 and out.err == ""

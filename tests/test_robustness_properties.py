@@ -21,10 +21,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from dsl.errors import DslError
-from dsl.inputs import InputDoc, InputProblem, decode
-from dsl.mentions import Mention, Removal, rank_key, resolve_overlaps
-from dsl.pack import Pack, load_default_pack
-from dsl.packfile import read_sources
+from dsl.io.inputs import InputDoc, InputProblem, decode
+from dsl.doc.mention import Mention, Removal
+from dsl.pack.overlap import rank_key, resolve_overlaps
+from dsl.pack.pack import Pack, load_default_pack
+from dsl.pack.source import read_sources
 
 sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
 import harness  # noqa: E402

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl.cli import main
-from dsl.inputs import InputDoc, InputProblem, decode, iter_inputs
+from dsl.cli.main import main
+from dsl.io.inputs import InputDoc, InputProblem, decode, iter_inputs
 from sample_packs import SENTENCE
 from sample_packs import TINY as PACK
 

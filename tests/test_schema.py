@@ -12,14 +12,14 @@ import pytest
 import yaml
 
 from dsl.errors import DslError
-from dsl.pack import Pack
-from dsl.schema import json_schema
+from dsl.pack.pack import Pack
+from dsl.pack.schema import json_schema
 
 jsonschema = pytest.importorskip("jsonschema", reason="jsonschema is in the 'test' extra: pip install -e '.[test]'")
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = Path(resources.files("dsl") / "pack.schema.json")   # type: ignore[arg-type]
-REGENERATE = "regenerate it with: arabic-ie schema > dsl/pack.schema.json"
+SHIPPED = Path(resources.files("dsl.pack") / "pack.schema.json")   # type: ignore[arg-type]
+REGENERATE = "regenerate it with: arabic-ie schema > dsl/pack/pack.schema.json"
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -53,7 +53,7 @@ def test_the_shipped_packs_validate_against_the_schema(validator, pack: Path):
 
 
 GOOD = """\
-# yaml-language-server: $schema=../dsl/pack.schema.json
+# yaml-language-server: $schema=../dsl/pack/pack.schema.json
 name: good
 version: "1.0"
 overlap: {default: longest, Place: keep_all}

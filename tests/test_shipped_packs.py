@@ -44,7 +44,7 @@ def test_no_example_is_taken_from_the_sample_articles(pack):
 
 
 def test_examples_pass(pack):
-    from dsl.ruletest import run_examples
+    from dsl.tools.ruletest import run_examples
     failures = [r.describe() for r in run_examples(pack) if not r.ok]
     assert not failures, "\n".join(failures)
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from dsl.inputs import InputDoc
-from dsl.pack import Pack
-from dsl.stats import collect, format_text
+from dsl.io.inputs import InputDoc
+from dsl.pack.pack import Pack
+from dsl.tools.stats import collect, format_text
 from sample_packs import DEMO_DOCS as DOCS
 from sample_packs import DEMO_RULES, demo_pack
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from dsl.inputs import InputDoc
-from dsl.mentions import Arg, Mention
-from dsl.store import SqliteSink, StoreError, is_sqlite_path, read_documents, read_mentions
+from dsl.io.inputs import InputDoc
+from dsl.doc.mention import Arg, Mention
+from dsl.io.sqlite import SqliteSink, StoreError, is_sqlite_path, read_documents, read_mentions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))

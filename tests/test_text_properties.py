@@ -5,9 +5,11 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl.morph import MAX_ANALYSES, Analyzer, default_analyzer, tokens_from_dicts
-from dsl.normalize import NormalizeOptions, normalize, normalize_word
-from dsl.tokenize import tokenize
+from dsl import Document
+from dsl.morph.analyzer import MAX_ANALYSES, Analyzer, default_analyzer
+
+from dsl.text.normalize import NormalizeOptions, normalize, normalize_word
+from dsl.text.tokenize import tokenize
 
 AN = default_analyzer()
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -136,7 +138,7 @@ def test_byo_round_trip(text):
         d.pop("i")
         d.pop("alternatives", None)
         items.append(d)
-    back = tokens_from_dicts(items, text=text)
+    back = Document.from_tokens(items, text=text)
     assert [(t.start, t.end, t.word_start, t.word_end, t.norm, t.stem, t.pre, t.suf, t.definite, t.sent)
             for t in back.tokens] == \
            [(t.start, t.end, t.word_start, t.word_end, t.norm, t.stem, t.pre, t.suf, t.definite, t.sent)

@@ -1,7 +1,7 @@
 """Tokenization and sentence splitting on the original text (dsl/tokenize.py)."""
 from __future__ import annotations
 
-from dsl.tokenize import RawToken, shape_of, split_sentences, tokenize
+from dsl.text.tokenize import RawToken, shape_of, split_sentences, tokenize
 
 
 def toks(text: str) -> list[tuple[str, str]]:

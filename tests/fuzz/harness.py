@@ -10,9 +10,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from dsl.compiler import CompileEnv, compile_pattern
+from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.errors import DslError
-from dsl.parser import parse_pattern
+from dsl.pattern.parser import parse_pattern
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @functools.lru_cache(maxsize=1)
 def env() -> CompileEnv:
     """A small compile environment: one macro, one set, two labels (no analyzer needed)."""
-    from dsl.compiler import _literal_default  # noqa: F401 - the built-in analyzer is lazy
+    from dsl.pattern.compiler import _literal_default  # noqa: F401 - the built-in analyzer is lazy
     return CompileEnv(macros={"NP": ('[!def]+', None), "DEF": ("[def]", None)},
                       sets={"titles": frozenset({"رئيس", "وزير"})},
                       dynamic_sets=frozenset({"known"}), labels=frozenset({"Person", "Title"}))
@@ -44,14 +44,14 @@ def check_pattern(text: str) -> None:
     except DslError as e:
         _check_error(e)
         return
-    from dsl.deadcode import dead_node
+    from dsl.pattern.lint import dead_node
     dead_node(prog.ast, env().sets, frozenset({"Person"}), {"known": "Title"})   # may say dead, never raise
 
 
 def check_pack_text(text: str) -> None:
     """Load `text` as a one-file pack (relative paths from a scratch folder): a Pack or a DslError."""
-    from dsl.pack import Pack
-    from dsl.packfile import read_sources
+    from dsl.pack.pack import Pack
+    from dsl.pack.source import read_sources
     try:
         sources, errors = read_sources(text=text, text_name="fuzz.yaml")
         Pack._build(sources, errors)

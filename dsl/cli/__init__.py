@@ -1,0 +1,1 @@
+"""The `arabic-ie` command line."""

@@ -1,0 +1,57 @@
+"""The Document: an original text with its morphological tokens and sentences.
+
+Every stage after the text layer reads Documents. They come from our analyzer
+(`dsl.morph.analyzer.Analyzer.analyze`, or `dsl.analyze`) or from another analyzer's tokens
+(`Document.from_tokens`, see `dsl.doc.adapters`). A Document never imports the analyzer:
+data flows from text to documents, not back.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from dsl.doc.adapters import tokens_from_dicts
+from dsl.doc.token import Span, Token
+
+
+@dataclass(frozen=True)
+class Document:
+    """An analyzed text: the original string, its morphological tokens and its sentences.
+
+    `sentences[k]` is the token index range `(first, last+1)` of sentence k.
+    Build one with `Document.from_text` (our analyzer) or `Document.from_tokens` (yours).
+    """
+
+    text: str
+    tokens: tuple[Token, ...]
+    sentences: tuple[tuple[int, int], ...]
+    id: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.tokens)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Private attributes (underscored) are per-process data a stage attached (the analyzer's
+        # entry ids): not fields, not compared, and meaningless in another process.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
+    def span(self, tok_start: int, tok_end: int, *, keep_pre: bool = False,
+             keep_suf: bool = False) -> Span:
+        """The span of tokens [tok_start, tok_end): core offsets, or word offsets when asked."""
+        first, last = self.tokens[tok_start], self.tokens[tok_end - 1]
+        s = first.word_start if keep_pre else first.start
+        e = last.word_end if keep_suf else last.end
+        return Span(s, e, self.text[s:e], tok_start, tok_end)
+
+    @classmethod
+    def from_tokens(cls, items: Iterable[Mapping[str, Any]], *, text: str | None = None,
+                    id: str | None = None) -> "Document":
+        """Build a document from another analyzer's tokens (CAMeL Tools, Farasa, Stanza, ...).
+
+        Each item maps attribute names to values (`text` is required; `norm`, `stem`, `pre`,
+        `suf`, `def`, `shape`, `sent`, `start`, `end` and any other attribute are optional).
+        Without offsets, the text is the tokens joined by single spaces.
+        """
+        text, tokens, sentences = tokens_from_dicts(items, text=text, id=id)
+        return cls(text, tokens, sentences, id)

@@ -1,0 +1,1 @@
+"""Running a pack over many documents: in this process, on a process pool, or on a Dask cluster."""

@@ -1,0 +1,1 @@
+"""Gazetteers: phrase lists matched on morphological tokens."""

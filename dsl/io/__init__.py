@@ -1,0 +1,1 @@
+"""Inputs (files, folders, JSON Lines) and outputs (JSON Lines, TSV, tables, HTML, SQLite)."""

@@ -1,0 +1,706 @@
+"""Morphological tokens: Arabic words seen through their clitics, with ranked analyses.
+
+`Analyzer.analyze(text)` tokenizes the original text (`dsl.text.tokenize`), normalizes each word
+(`dsl.text.normalize`) and segments it into proclitics + optional article + stem + enclitic.
+One `Token` per orthographic word; its core (`start:end`, `text`) is the word minus the
+proclitics and the enclitic, mapped back to the exact original characters (diacritics of
+the core included). There is no morphology database: the segmenter uses a clitic grammar,
+minimum stem lengths, lexicons written for this project (`dsl/data/*.txt`) and the words
+the caller declares known (gazetteer entries).
+
+Clitic grammar
+--------------
+    [conj و|ف] [prep ب|ل|ك  or  fut س] [article ال] STEM [enclitic]
+
+* The article follows nothing, a conjunction or ب/ك; after ل it fuses: ل + ال → لل
+  (`للفريق`: pre `ل`, core `لفريق`, norm `الفريق`, stem `فريق`). When a *known* stem itself
+  begins with ل, one lam is dropped (`للواء` = ل + اللواء): that reading is kept next to the
+  indefinite ل + stem (ranked first). After ل, a stem starting with ال is an alef-initial
+  word (`لالتزام` = ل + التزام), never an article.
+* No article where the original text writes أ/إ/آ (`ألوية`, `إلغاء`): hamza-initial words.
+  Words the lexicons list (`الذي`, `الله`, `الآن`, `إلى`, `ألمانيا`) are never article +
+  stem, and particles never take the article (noun-like function words do: `الجانب`, `الكل`).
+* س (future) only before an imperfect prefix ي/ت/ن, never with an article or a preposition,
+  not before a stem ending in ة, ات or اء (`سيارة`, `سنوات`, `سيناء`); the stem needs 4
+  letters unless known (`سيتم`).
+* ب/ل/ك never precede a particle or pronoun; only the function words marked `+prep` in
+  `function_words.txt` may follow them (`بذلك`, `لهذا`, `بأن`, `لكل`). ل may precede an
+  imperfect verb (`ليكون`, `لتجد`).
+* Enclitics: ه ها هما هم هن (split from an unknown stem of ≥ 3 letters), ك كما كم كن and نا
+  (split only from a known stem or a preposition). The enclitics ي/ني are **never** split:
+  in news text a final ي is nearly always a nisba adjective or a name (`حجازي`, `الليبي`,
+  `بنغازي`), and the pronoun ي mostly sits on prepositions the lexicon lists whole (`لي`,
+  `عني`). An article and an enclitic never co-occur.
+* Before an enclitic ة is written ت: the stem gets ة back (`حكومته` → `حكومة`; `حكومت` is
+  not offered). A stem ending in ات keeps it (plural: `قواته` → `قوات`) unless the lexicon
+  knows the ة form (`حياته` → `حياة`); a stem of ≤ 4 letters may be a verb in ت (`نفذتها`),
+  so both readings are kept there, the verb first when the lexicon knows the verb. ى written
+  ا before an enclitic is restored when the lexicon knows the word (`مستواه` → `مستوى`);
+  ء written ئ/ؤ after ا is restored (`أعضائها` → `أعضاء`).
+* Minimum stem lengths: 2 after the article; 3 for an unknown stem after a proclitic or
+  before an enclitic; 2 for a known stem; 1 for a preposition carrying a pronoun (`له`,
+  `بها`: stem `ل`/`ب`, suf `ها`).
+* Compound names `عبدال…` (`عبدالرازق`, `عبدالحميد`) stay one stem.
+* Clitics glued to digits or Latin letters are split too (`و2011`, `بـ15`, `الـCIA`); the
+  token's shape is then the core's shape (digit, latin, ...).
+
+Ranking and ambiguity
+---------------------
+A word the lexicons (`function_words.txt`, `known_words.txt`) or the caller's `known_words`
+list is taken whole, with exactly one analysis; a caller's word with the article
+(`القاهرة`) is read as article + stem. The few words of `readings.txt` get the readings
+listed there (`والي` = و + إلى, then والي "governor"; `فهم`, `وهم`, `ولي`, `فقد`, `لما`).
+
+Every other word gets all grammatical segmentations, each with a cost. Each clitic costs a
+little (و 0.1, ب/ل 0.2, ف 0.35, س 0.35, ك 0.5, article 0.05, ه-group enclitic 0.2, نا 0.4,
+ك-group 0.5). A stem the lexicons list costs 0; an inflection of a listed word (`+ة`, `+ات`,
+`+ين`, `+ون`, `+ي`, `+ية`, `+ت`, `+وا`, `+ا`, ...) 0.25; an unknown stem 1 plus penalties
+when it still *looks* segmentable in its place: an article inside (+1), a leading و (+0.35)
+or ب/ل (+0.35) that could have been a proclitic, a trailing ها/هم/هما/هن (+0.8) or ه
+(+0.35), a future س (+0.6), و/ف + imperfect verb (+0.4), a hamza-alef written right after a
+clitic letter (`وأكد`, +0.5). The cheapest reading comes first; readings costing less than
+best + 0.5 are kept as alternatives (at most 3), so a rule can still match a word the
+segmenter was unsure about (`وحفتر` without a gazetteer: و + حفتر first, the whole word
+second; `اصدره`: اصدر + ه, then whole). Costs favour و over ف/ك/س because words that begin
+with ف/ك/س are more often whole (`فريق`, `كبير`, `سياسة`); the frequent ones are listed.
+
+Why not guess harder: a wrong single guess loses a match for good, while an extra analysis
+only costs the matcher one more attribute test (`Token.analyses`; the compiler tries every
+analysis for analysis-level attributes). Why not keep everything: a word like `والمشير` has
+no plausible second reading, and noise alternatives would make `stem=` tests match bogus
+stems; a reading more than 0.5 worse than the best is dropped.
+
+Speed
+-----
+Work is cached per distinct word surface and per distinct normalized word (most tokens
+repeat), in plain dicts bounded by `cache_size` (cleared when full). An `Analyzer` is
+thread-safe for concurrent `analyze` calls and pickles to its options and the caller's
+words only (lexicons reload from the package data).
+"""
+from __future__ import annotations
+
+import gc
+import itertools
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from dsl.doc.token import NO_EXTRA, Analysis, Token, ReadOnlyDict
+from dsl.doc.document import Document
+from dsl.errors import InputError
+from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
+from dsl.text.tokenize import CHUNK_RE, split_spans, chunk_tokens, scan, shape_of
+
+__all__ = [
+    "Analyzer", "default_analyzer", "Lexicon", "load_lexicon",
+    "ENCLITICS", "MAX_ANALYSES",
+]
+
+DATA_DIR = Path(__file__).parent / "data"
+
+#: Pronoun enclitics that may be split off (ي and ني never are; see the module docstring).
+ENCLITICS = ("هما", "هم", "هن", "ها", "ه", "كما", "كم", "كن", "ك", "نا")
+_ENC_3RD = ("هما", "هم", "هن", "ها", "ه")  # longest first
+_ENC_2ND = frozenset({"ك", "كما", "كم", "كن"})
+#: At most this many analyses per word; alternatives within `MARGIN` of the best are kept.
+MAX_ANALYSES = 3
+MARGIN = 0.5
+
+_CONJ_COST = {"": 0.0, "و": 0.1, "ف": 0.35}
+_MID_COST = {"": 0.0, "ب": 0.2, "ل": 0.2, "ك": 0.5, "س": 0.35}
+_ART_COST = 0.05
+_ELIDED_COST = 0.3
+_DERIVED_COST = 0.25
+_UNKNOWN_COST = 1.0
+
+_ARABIC_WORD = regex.compile(r"[\u0621-\u063A\u0641-\u064A\u0671-\u06D3\u06FA-\u06FC\u06FF]+")
+_HAMZA_ALEFS = "أإآٲٳٵ"
+_HAMZA_RE = regex.compile("[" + _HAMZA_ALEFS + "]")
+#: Inflectional endings tried on known words (a stem "known by inflection").
+_DERIV_SUFFIXES = ("ة", "ات", "ان", "ين", "ون", "وا", "ي", "ية", "يات", "يين", "يون", "يان",
+                   "ت", "تا", "ا", "ى")
+_MIXED_PREFIX = regex.compile(r"([وف]?)(لل|[بك]?ال|[بلك]?)([A-Za-z0-9\p{N}].*)", regex.DOTALL)
+
+
+_EMPTY: Mapping[str, str] = NO_EXTRA
+
+
+# ---------------------------------------------------------------- lexicons
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The project's word lists, normalized with one option set.
+
+    `function`: function words (taken whole); `hosts`: those that carry pronoun enclitics
+    (`من` → `منه`); `after_prep`: those that may follow ب/ل/ك (`بذلك`); `known`: known whole words; `ambiguous`: words with listed readings.
+    """
+
+    function: frozenset[str]
+    hosts: frozenset[str]
+    after_prep: frozenset[str]
+    known: frozenset[str]
+    ambiguous: Mapping[str, tuple[Analysis, ...]]
+
+    @property
+    def whole(self) -> frozenset[str]:
+        """Every word taken whole (function words and known words)."""
+        return self.function | self.known
+
+
+def _data_lines(name: str) -> Iterable[tuple[int, str]]:
+    path = DATA_DIR / name
+    with open(path, encoding="utf-8") as fh:
+        for no, line in enumerate(fh, 1):
+            line = line.split("#", 1)[0].strip()
+            if line:
+                yield no, line
+
+
+def _parse_reading(seg: str, norm: Any) -> Analysis:
+    """`و+ال+فريق+ه` → Analysis(pre='و', definite=True, stem='فريق', suf='ه')."""
+    parts = [norm(p) for p in seg.strip().split("+") if p.strip()]
+    pre, definite, stem, suf = "", False, "", ""
+    i = 0
+    while i < len(parts) - 1 and parts[i] in ("و", "ف", "ب", "ل", "ك", "س"):
+        pre += parts[i]
+        i += 1
+    if i < len(parts) - 1 and parts[i] == "ال":
+        definite = True
+        i += 1
+    stem = parts[i] if i < len(parts) else ""
+    if i + 1 < len(parts):
+        suf = "".join(parts[i + 1:])
+    return Analysis(pre, definite, stem, suf)
+
+
+@lru_cache(maxsize=16)
+def load_lexicon(options: NormalizeOptions = DEFAULT) -> Lexicon:
+    """Read `dsl/data/*.txt` once per option set (entries normalized with `options`)."""
+    def norm(s: str) -> str:
+        return normalize_word(s, options)
+
+    function: set[str] = set()
+    hosts: set[str] = set()
+    after_prep: set[str] = set()
+    for _, line in _data_lines("function_words.txt"):
+        parts = line.split()
+        w = norm(parts[0])
+        function.add(w)
+        if "+host" in parts[1:]:
+            hosts.add(w)
+        if "+prep" in parts[1:]:
+            after_prep.add(w)
+    known: set[str] = set()
+    for _, line in _data_lines("known_words.txt"):
+        for w in line.split():
+            known.add(norm(w))
+    ambiguous: dict[str, tuple[Analysis, ...]] = {}
+    for _, line in _data_lines("readings.txt"):
+        word, _, readings = line.partition("\t") if "\t" in line else line.partition(" ")
+        ans = tuple(_parse_reading(r, norm) for r in readings.split("|") if r.strip())
+        if ans:
+            ambiguous[norm(word)] = ans
+    return Lexicon(frozenset(function), frozenset(hosts), frozenset(after_prep),
+                   frozenset(known - function), ambiguous)
+
+
+# ---------------------------------------------------------------- the analyzer
+
+#: What a word surface contributes to its Token, cached per distinct surface:
+#: (rel_start, rel_end, core, word, norm, stem, pre, suf, definite, shape, analyses, entry id).
+#: Entry ids come from one process-wide counter and are never reused: tokens with the same
+#: entry id agree on every attribute but their position and sentence flags.
+_Entry = tuple
+_ENTRY_IDS = itertools.count()
+_ENTRY_ID = itemgetter(11)
+
+#: Tokens are built with `tuple.__new__(Token, fields)`: one C call (see `Token`). The
+#: fields in `Token._fields` order (checked here, so a changed contract cannot pass unseen).
+_new = tuple.__new__
+if Token._fields != ("i", "start", "end", "word_start", "word_end", "text", "word", "norm", "stem", "pre",
+                     "suf", "definite", "shape", "sent", "sent_start", "sent_end", "analyses", "extra"):
+    raise RuntimeError("Token's fields changed: update Analyzer.analyze")  # pragma: no cover
+
+
+class Analyzer:
+    """Segments Arabic text into morphological tokens (see the module docstring).
+
+    `options`: normalization options; `known_words`: extra whole words (gazetteer entries:
+    never split, and known as stems after clitics). Picklable; safe to share between
+    threads (caches are plain dicts, read and filled atomically).
+    """
+
+    def __init__(self, options: NormalizeOptions | None = None, known_words: Iterable[str] = (),
+                 *, cache_size: int = 200_000) -> None:
+        self.options: NormalizeOptions = options if options is not None else DEFAULT
+        self.cache_size = int(cache_size)
+        self._lex = load_lexicon(self.options)
+        user: set[str] = set()
+        for w in known_words:
+            if not isinstance(w, str):
+                raise TypeError(f"known_words must be strings, got {type(w).__name__}")
+            for part in w.split():
+                n = normalize_word(part, self.options)
+                if n:
+                    user.add(n)
+        self._user_words: frozenset[str] = frozenset(user)
+        self._setup()
+
+    def _setup(self) -> None:
+        lex = self._lex
+        opts = self.options
+        # A user word with the article (not a lexicon word like الذي) is read as article + stem.
+        definite: dict[str, str] = {}
+        plain: set[str] = set()
+        for w in self._user_words:
+            if (w.startswith("ال") and len(w) >= 4 and w not in lex.function and w not in lex.known
+                    and _ARABIC_WORD.fullmatch(w)):
+                definite[w] = w[2:]
+            else:
+                plain.add(w)
+        self._definite_words: dict[str, str] = definite
+        self._whole: frozenset[str] = lex.function | lex.known | frozenset(plain)
+        self._stems: frozenset[str] = self._whole | frozenset(definite.values())
+        self._derivable: frozenset[str] = lex.known | frozenset(plain) | frozenset(definite.values())
+        self._ta = normalize_word("ة", opts)
+        self._ya_maq = normalize_word("ى", opts)
+        self._ta_marbuta_merged = self._ta == "ه"
+        self._alef_on = opts.alef
+        self._no_alef = opts.replace(alef=False)
+        self._word_cache: dict[Any, tuple[Analysis, ...]] = {}
+        self._surface_cache: dict[str, _Entry] = {}
+        # whitespace-free chunk of text -> ((start, end, entry) of each of its tokens, relative)
+        self._chunk_cache: dict[str, tuple[tuple[int, int, _Entry], ...]] = {}
+
+    def __repr__(self) -> str:
+        return f"Analyzer(options={self.options!r}, known_words=<{len(self._user_words)} words>)"
+
+    # -- pickling: ship options and the caller's words; lexicons reload from package data
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_analyzer, (self.options, tuple(sorted(self._user_words)), self.cache_size))
+
+    def with_known_words(self, words: Iterable[str]) -> "Analyzer":
+        """A new analyzer that also takes `words` (e.g. gazetteer entries) as known whole words."""
+        extra = list(self._user_words)
+        extra.extend(words)
+        return Analyzer(self.options, extra, cache_size=self.cache_size)
+
+    @property
+    def known_words(self) -> frozenset[str]:
+        """The caller's known words (normalized)."""
+        return self._user_words
+
+    def normalize_word(self, s: str) -> str:
+        """Normalize one word with this analyzer's options."""
+        return normalize_word(s, self.options)
+
+    # -- word level
+
+    def analyze_word(self, word: str) -> tuple[Analysis, ...]:
+        """All kept segmentations of one word, best first (cached per distinct normalized word).
+
+        `word` may be the original surface (then hamza spelling informs article detection:
+        `ألوية` is not ال + وية) or already normalized.
+        """
+        n = normalize_word(word, self.options)
+        mask = self._hamza_mask(word, n)
+        key: Any = n if not mask else (n, mask)
+        got = self._word_cache.get(key)
+        if got is not None:
+            return got
+        got = self._analyze_norm(n, mask)
+        if len(self._word_cache) >= self.cache_size:
+            self._word_cache.clear()
+        self._word_cache[key] = got
+        return got
+
+    def _hamza_mask(self, raw: str, n: str) -> int:
+        """Bit p set when normalized position p (< 4) was written with a hamza/madda alef."""
+        if not self._alef_on or _HAMZA_RE.search(raw, 0, 16) is None:
+            return 0
+        light = normalize_word(raw, self._no_alef)
+        if len(light) != len(n):  # pragma: no cover - both views differ only in alef letters
+            return 0
+        mask = 0
+        for p in range(min(4, len(light))):
+            if light[p] in _HAMZA_ALEFS:
+                mask |= 1 << p
+        return mask
+
+    def _analyze_norm(self, w: str, mask: int) -> tuple[Analysis, ...]:
+        if not w:
+            return (Analysis(stem=w),)
+        if not _ARABIC_WORD.fullmatch(w):
+            return self._analyze_mixed(w)
+        amb = self._lex.ambiguous.get(w)
+        if amb is not None:
+            if w in self._user_words and (amb[0].pre or amb[0].suf or amb[0].definite):
+                whole = Analysis(stem=w)
+                return (whole,) + tuple(a for a in amb if a != whole)[: MAX_ANALYSES - 1]
+            return amb
+        if w in self._whole:
+            return (Analysis(stem=w),)
+        d = self._definite_words.get(w)
+        if d is not None:
+            return (Analysis(definite=True, stem=d),)
+        if w.startswith("عبدال") and len(w) >= 7:
+            return (Analysis(stem=w),)
+        scored = self._candidates(w, mask)
+        scored.sort(key=lambda t: (t[0], -len(t[1].stem), t[1].pre))
+        best = scored[0][0]
+        out: list[Analysis] = []
+        for cost, a in scored:
+            if cost >= best + MARGIN and out:
+                break
+            if a not in out:
+                out.append(a)
+            if len(out) >= MAX_ANALYSES:
+                break
+        return tuple(out)
+
+    def _analyze_mixed(self, w: str) -> tuple[Analysis, ...]:
+        """Clitics glued to a number or a Latin word (`و2011`, `بـ15`, `الـCIA`)."""
+        m = _MIXED_PREFIX.fullmatch(w)
+        if m is None or not (m.group(1) or m.group(2)) or _ARABIC_WORD.search(m.group(3)):
+            return (Analysis(stem=w),)
+        conj, mid, rest = m.group(1), m.group(2), m.group(3)
+        if mid == "لل":
+            return (Analysis(conj + "ل", True, rest),)
+        if mid.endswith("ال"):
+            return (Analysis(conj + mid[:-2], True, rest),)
+        return (Analysis(conj + mid, False, rest),)
+
+    # -- candidate generation and costs
+
+    def _known(self, s: str) -> float | None:
+        """0 for a listed word, _DERIVED_COST for an inflection of a known word, None otherwise."""
+        if s in self._stems:
+            return 0.0
+        der = self._derivable
+        for sfx in _DERIV_SUFFIXES:
+            if len(s) > len(sfx) + 1 and s.endswith(sfx):
+                base = s[: -len(sfx)]
+                if (len(base) >= 3 and base in der) or base + self._ta in der:
+                    return _DERIVED_COST
+        if len(s) >= 4 and s.endswith("ي") and s + "ا" in der:   # ليبي ← ليبيا
+            return _DERIVED_COST
+        return None
+
+    def _unknown_cost(self, s: str, kind: str, pre: str, has_suf: bool, mask: int) -> float:
+        """Cost of an unknown stem: 1 plus penalties when it still looks segmentable here."""
+        c = _UNKNOWN_COST
+        n = len(s)
+        after_article = kind in ("art", "fused", "elided")
+        prep = pre[-1:] if pre[-1:] in ("ب", "ل", "ك") else ""
+        if n >= 4 and not after_article and kind != "fut":
+            first = s[0]
+            if _ART_LOOK.match(s) and not (prep == "ل" and s.startswith("ال")):
+                c += 1.0       # an article the reading leaves inside the stem
+            elif first == "و" and not pre:
+                c += 0.35      # a conjunction left inside
+            elif first in "بل" and not prep:
+                c += 0.35      # a preposition left inside
+            elif first == "ل" and prep == "ل":
+                c += 0.6       # ل + ل…: the fused article reading exists
+            if not pre and first in "وف" and s[1] in "يتن" and n >= 5:
+                c += 0.4       # و/ف + imperfect verb left whole (ويعكس, وتدعم)
+            elif not pre and first in "بل" and s[1] == "ت" and n >= 5:
+                c += 0.4       # ب/ل + t-initial noun left whole (لتحقيق, بتاريخ)
+            if not pre and first in "وفبلك" and mask & 2:
+                c += 0.5       # the original writes a hamza right after: وأكد, لإحكام
+            if not prep and _FUT_LOOK.match(s):
+                c += 0.6       # a future س left inside (فسيكون)
+        if not after_article:
+            for enc in _ENC_3RD:
+                if s.endswith(enc) and n - len(enc) >= 3:
+                    if enc != "ه":
+                        c += 0.8   # a pronoun left attached (ها هم هما هن are rarely radical)
+                    elif not self._ta_marbuta_merged:
+                        c += 0.35  # ه: often radical (اتجاه، نزيه), so the whole word stays an option
+                    break
+        if n <= 2:
+            c += 0.1 if after_article else 0.3
+        elif n == 3 and kind in ("bare", "lam") and not has_suf:
+            c += 0.1
+        return c
+
+    def _candidates(self, w: str, mask: int) -> list[tuple[float, Analysis]]:
+        L = len(w)
+        whole = self._whole
+        prefixes: list[tuple[str, bool, int, float, str]] = [("", False, 0, 0.0, "none")]
+        for conj in ("", "و", "ف"):
+            if conj and w[0] != conj:
+                continue
+            p1 = len(conj)
+            for mid in ("", "ب", "ك", "ل", "س"):
+                if mid and (p1 >= L or w[p1] != mid):
+                    continue
+                p2 = p1 + len(mid)
+                cost = _CONJ_COST[conj] + _MID_COST[mid]
+                pre = conj + mid
+                if p2 > 0 and p2 < L:
+                    prefixes.append((pre, False, p2, cost, "fut" if mid == "س" else ("lam" if mid == "ل" else "bare")))
+                if mid == "ل":
+                    if L - p2 >= 3 and w[p2] == "ل":
+                        prefixes.append((pre, True, p2 + 1, cost + _ART_COST, "fused"))
+                        prefixes.append((pre, True, p2, cost + _ELIDED_COST, "elided"))
+                elif mid != "س":
+                    if (L - p2 >= 4 and w.startswith("ال", p2) and not (mask >> p2) & 1
+                            and w[p2:] not in whole):
+                        prefixes.append((pre, True, p2 + 2, cost + _ART_COST, "art"))
+        out: list[tuple[float, Analysis]] = []
+        for pre, definite, ss, pcost, kind in prefixes:
+            for suf in ("",) + ENCLITICS:
+                if suf:
+                    if definite or not w.endswith(suf):
+                        continue
+                    enc_cost = 0.2 if suf in _ENC_3RD else (0.5 if suf in _ENC_2ND else 0.4)
+                    if suf == "ه" and self._ta_marbuta_merged:
+                        enc_cost += 0.5
+                else:
+                    enc_cost = 0.0
+                se = L - len(suf)
+                if se - ss < 1:
+                    continue
+                stem = w[ss:se]
+                for vstem, vcost in self._variants(stem, suf):
+                    c = self._score(vstem, pre, definite, kind, suf, mask)
+                    if c is not None:
+                        out.append((pcost + enc_cost + vcost + c, Analysis(pre, definite, vstem, suf)))
+        return out
+
+    def _variants(self, stem: str, suf: str) -> list[tuple[str, float]]:
+        """Stem spellings to try before an enclitic: ة written ت, ى written ا, ء written ئ/ؤ."""
+        if not suf:
+            return [(stem, 0.0)]
+        n = len(stem)
+        last = stem[-1]
+        ta = self._ta
+        if last == "ت" and n >= 2:
+            as_ta = stem[:-1] + ta
+            if stem.endswith("ات") and n >= 4:
+                if as_ta in self._stems and stem not in self._stems:
+                    return [(as_ta, 0.0), (stem, 0.3)]   # وفاته → وفاة, حياتها → حياة
+                return [(stem, 0.0), (as_ta, 0.3)]       # قواته → قوات
+            if n <= 3:
+                return [(stem, 0.0), (as_ta, 0.3)]
+            if n == 4 or (n == 5 and stem[0] == "ا"):
+                if as_ta not in self._stems and stem[:-1] in self._stems:
+                    return [(stem, 0.0), (as_ta, 0.3)]   # a known verb + ت: نفذتها
+                return [(as_ta, 0.0), (stem, 0.3)]
+            return [(as_ta, 0.0)]
+        if last == "ا" and n >= 3:
+            as_ya = stem[:-1] + self._ya_maq
+            if self._known(as_ya) is not None:
+                return [(as_ya, 0.0), (stem, 0.2)]
+            return [(stem, 0.0)]
+        if n >= 3 and last in "ئؤ" and stem[-2] == "ا":
+            return [(stem[:-1] + "ء", 0.0)]
+        return [(stem, 0.0)]
+
+    def _score(self, stem: str, pre: str, definite: bool, kind: str, suf: str,
+               mask: int) -> float | None:
+        """Cost of `stem` in this context, or None when the grammar rules the reading out."""
+        n = len(stem)
+        known = self._known(stem)
+        lex = self._lex
+        if suf:
+            if stem in lex.hosts:
+                return 0.0 if not pre or stem not in ("ل", "ب") or pre in ("و", "ف") else None
+            if stem in lex.function:
+                return None
+            if known is None and (suf not in _ENC_3RD or n < 3):
+                return None
+            if known is not None and n < 2:
+                return None
+        if kind in ("art", "fused"):
+            if n < 2 or (stem in lex.function and stem not in lex.after_prep):
+                return None     # particles never take the article; noun-like ones do (الجانب، الكل)
+        elif kind == "elided":
+            if n < 3 or stem[0] != "ل" or known is None:
+                return None     # ل + اللواء → للواء: only for stems the lexicons know
+        elif kind == "fut":
+            if stem[0] not in "يتن" or stem.endswith((self._ta, "ات", "اء")):
+                return None
+            if n < (3 if known is not None else 4):
+                return None
+        elif kind in ("bare", "lam"):
+            if n < (2 if known is not None else 3) and not (suf and stem in lex.hosts):
+                return None
+            if stem in lex.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lex.after_prep:
+                return None
+        if known is not None:
+            c = known
+            if n <= 2 and kind in ("bare", "lam") and not suf:
+                c += 0.1
+            return c
+        if stem.startswith("عبدال") and n >= 7:
+            return 0.0
+        return self._unknown_cost(stem, kind, pre, bool(suf), mask)
+
+    # -- offsets of a reading inside its word
+
+    def core_offsets(self, surface: str, analysis: Analysis) -> tuple[int, int]:
+        """Offsets of `analysis`'s core inside the word `surface` (original characters)."""
+        n = normalize_word(surface, self.options)
+        return self._core_rel(surface, n, len(analysis.pre), len(n) - len(analysis.suf))
+
+    def analysis_span(self, text: str, token: Token, analysis: Analysis) -> tuple[int, int]:
+        """Original offsets of the core of one of `token`'s analyses (for alternatives)."""
+        s, e = self.core_offsets(text[token.word_start:token.word_end], analysis)
+        return (token.word_start + s, token.word_start + e)
+
+    def _core_rel(self, surface: str, n: str, cs: int, ce: int) -> tuple[int, int]:
+        if not n or ce <= cs:
+            return (0, len(surface))
+        if n == surface:
+            return (cs, ce)
+        nz = normalize(surface, self.options)
+        return nz.original_span(cs, ce)
+
+    def _entry(self, surface: str, kind: str) -> _Entry:
+        """Compute (and cache) what the token `surface` of this kind contributes to its Token."""
+        n = normalize_word(surface, self.options)
+        if kind == "word":
+            shape = shape_of(surface)
+            analyses = self.analyze_word(surface) if n else (Analysis(stem=surface),)
+            a = analyses[0]
+            if shape == "mixed" and (a.pre or a.definite):
+                shape = shape_of(a.stem)
+        else:
+            shape = kind
+            analyses = (Analysis(stem=n or surface),)
+            a = analyses[0]
+        if not n:
+            rs, re_ = 0, len(surface)
+            word = norm = surface
+        else:
+            rs, re_ = self._core_rel(surface, n, len(a.pre), len(n) - len(a.suf))
+            word = n
+            norm = a.norm
+        e = (rs, re_, surface[rs:re_], word, norm, a.stem, a.pre, a.suf, a.definite, shape, analyses,
+             next(_ENTRY_IDS))
+        cache = self._surface_cache
+        if len(cache) >= self.cache_size:
+            cache.clear()
+        cache[surface if kind == "word" else kind + "\x00" + surface] = e
+        return e
+
+    def _chunk_entries(self, chunk: str) -> tuple[tuple[int, int, _Entry], ...]:
+        """The tokens of a whitespace-free chunk with their entries (cached, bounded like the rest)."""
+        get = self._surface_cache.get
+        out = []
+        for a, b, kind in chunk_tokens(chunk):
+            sf = chunk[a:b]
+            en = get(sf if kind == "word" else kind + "\x00" + sf)
+            if en is None:
+                en = self._entry(sf, kind)
+            out.append((a, b, en))
+        r = tuple(out)
+        cache = self._chunk_cache
+        if len(cache) >= self.cache_size:
+            cache.clear()
+        cache[chunk] = r
+        return r
+
+    # -- documents
+
+    def analyze(self, text: str, id: str | None = None) -> Document:
+        """Tokenize, segment and sentence-split `text`; offsets point into `text` itself."""
+        if not isinstance(text, str):
+            raise InputError(f"{id or 'input'}: text must be a str, not {type(text).__name__}")
+        # The cyclic garbage collector is paused while the tokens are built: they hold no
+        # cycles, and otherwise every 700 new tokens trigger a collection that rescans the
+        # caller's live objects (a quarter of the analysis time when documents are kept).
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            # Tokens come chunk by chunk (text between whitespace, see tokenize.scan): a chunk
+            # seen before gives its tokens' offsets and cached entries in one lookup.
+            spans: list[tuple[int, int]] = []
+            ents: list[_Entry] = []
+            add_span, add_ent = spans.append, ents.append
+            chunk_get = self._chunk_cache.get
+            for m in CHUNK_RE.finditer(text):
+                c = m.group()
+                ce = chunk_get(c)
+                if ce is None:
+                    ce = self._chunk_entries(c)
+                s0 = m.start()
+                for rs0, re0, en in ce:
+                    add_span((s0 + rs0, s0 + re0))
+                    add_ent(en)
+            sents = split_spans(text, spans)
+            tokens: list[Token] = []
+            append = tokens.append
+            new, tok = _new, Token
+            empty = _EMPTY
+            for si, (a, b) in enumerate(sents):
+                last = b - 1
+                for k in range(a, b):
+                    s, e = spans[k]
+                    rs, re_, core, word, norm, stem, pre, suf, d, shape, ans, _ = ents[k]
+                    append(new(tok, (k, s + rs, s + re_, s, e, core, word, norm, stem, pre, suf, d, shape,
+                                     si, k == a, k == last, ans, empty)))
+            doc = Document(text, tuple(tokens), tuple(sents), id)
+            object.__setattr__(doc, "_entry_ids", list(map(_ENTRY_ID, ents)))
+            return doc
+        finally:
+            if paused:
+                gc.enable()
+
+
+def made_by_analyzer(doc: Document) -> bool:
+    """Whether `doc` is a Document returned by `Analyzer.analyze` in this process."""
+    return "_entry_ids" in doc.__dict__
+
+
+def entry_ids(doc: Document) -> list[int] | None:
+    """The analyzer's entry id of each token of `doc`, or None for a document this process's
+    analyzer did not make (built from tokens or with `dataclasses.replace`, copied, unpickled).
+
+    Tokens built from one cached entry agree on every attribute but position and sentence
+    flags, so later stages may take the id as the token's type (`dsl.pack.index`,
+    `dsl.gazetteer.gazetteer`) instead of reading and hashing its fields. The ids come from one
+    process-wide counter, so they mean nothing elsewhere: `Document.__getstate__` drops them
+    (private attributes are never pickled or copied), which is what makes their presence proof.
+    """
+    return doc.__dict__.get("_entry_ids")
+
+
+_ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")
+_FUT_LOOK = regex.compile(r"[وف]?س[يتن]...")
+
+
+def _rebuild_analyzer(options: NormalizeOptions, words: tuple[str, ...], cache_size: int) -> Analyzer:
+    """An unpickled Analyzer. `words` are the caller's words as the analyzer kept them, already
+    normalized: they are not normalized again (thousands of gazetteer words in a cached pack)."""
+    an = Analyzer.__new__(Analyzer)
+    an.options = options
+    an.cache_size = int(cache_size)
+    an._lex = load_lexicon(options)
+    an._user_words = frozenset(words)
+    an._setup()
+    return an
+
+
+_default: Analyzer | None = None
+_default_lock = threading.Lock()
+
+
+def default_analyzer() -> Analyzer:
+    """The shared analyzer with default options and no extra known words (built once)."""
+    global _default
+    if _default is None:
+        with _default_lock:
+            if _default is None:
+                _default = Analyzer()
+    return _default

@@ -1,0 +1,828 @@
+"""Pack-wide matching: every rule of a phase searched in one pass, at a cost set by the text.
+
+Running each rule's program over the whole document (`matcher.finditer` per rule) costs
+rules x tokens: each rule tests its first-token constraints at every token. Here a whole pack
+is compiled once into a `PackMatcher`:
+
+1. **Token types.** Tokens that agree on every field the pack's predicates read (e.g. `stem`,
+   `norm`, `definite`; plus the analyses of an ambiguous token) share a type id. The ids come
+   from a dict kept across documents (bounded by `cache_size`), one lookup per token of the
+   analyzer's entry id (`morph.entry_ids`: tokens of one cached entry agree on every field),
+   or of a C-level tuple of the fields read for documents built otherwise.
+2. **Predicates are deduplicated across rules** (`Pred*` objects compare by value) and their
+   results are cached per (predicate, token type), across documents: a predicate is evaluated
+   once per distinct word, not once per token and rule. Predicates reading a document set
+   (`[stem in known_surnames]`) are cached per match context instead.
+3. **Rules are indexed by what can start them**, from `Program.first_tokens`: the constraints
+   that may consume a match's first token become index keys (`stem`/`norm`/`word`/... equal to
+   a value or in a set, a literal, a regex's required literal text as a character bigram);
+   `@Label` starts come from the context's mentions; `[]` starts everywhere; what cannot be
+   indexed (a negation, a regex without literal text) is tested once per new token type. The
+   candidate rules of a token type are computed once and cached: at a token whose type starts
+   no rule, a pack costs nothing more, whatever its size.
+4. **Start filter on what follows.** From each program's code the (distance, predicate) pairs
+   one of which must hold after the first token are read (through up to three `[]`): for
+   `"مع" [] [stem in titles]`, a title one or two tokens on. Distance-1 tests are cached per
+   pair of token types; the others are a few cached lookups per candidate position.
+5. **One pass per document** yields, for each rule, the sorted positions where it can start;
+   each rule's VM (`matcher._Run`, unchanged) then runs only there, with the same window,
+   resume and memo logic as `finditer`, so matches, captures and their order are exactly
+   those of `finditer(rule.program, ctx, mode=..., cross_sentence=...)`.
+
+Why not one combined automaton (a lazy DFA over token signatures)? After the index and the
+start filter, the work left is VM runs where a rule's first tokens really match, which a DFA
+would also need, to recover captures and Perl preference (lazy quantifiers, ordered
+alternation, lookaround, `@Label` over nested mentions); a DFA over thousands of backtracking
+programs would need the same per-type signatures the index caches. Measured with `arabic-ie
+bench` (1000 synthetic rules, ~175k tokens): ~0.04 VM starts per token instead of 1000, and the
+remaining per-token cost is the type key (~0.4 us), shared by every pack size.
+
+Exactness is tested against `finditer` and the reference interpreter on random packs over
+several documents sharing the caches (tests/test_multimatch.py). Everything is per document
+except the bounded caches, so memory does not grow with the number of documents; caches are
+swapped, not cleared in place, so one `PackMatcher` may serve several threads. A pickled
+matcher (in the compiled-pack cache, or sent to a worker) carries its index, not its caches.
+"""
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import add, attrgetter, mul
+from time import perf_counter
+from typing import Any
+
+from dsl.pattern.compiler import (ANALYSIS_ATTRS, CLOSE, JMP, OPEN, SPLIT, TOKEN, PredAnd, PredEq, PredIn, PredNot, PredOr, PredRegex, Program, get_value)
+from dsl.doc.document import Document
+from dsl.pattern.vm import Match, MatchContext, _Run, _windows
+from dsl.morph.analyzer import entry_ids
+
+__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "for_pack", "required_literal"]
+
+#: Attributes an index key may name (strings read from an analysis or from the token).
+_INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"})
+#: The Token fields a predicate on each attribute reads (analysis attributes come from the
+#: token's own fields when it has one analysis, from `analyses` otherwise).
+_FIELDS_OF = {"stem": ("stem",), "norm": ("norm",), "pre": ("pre",), "suf": ("suf",), "def": ("definite",),
+              "conj": ("pre",), "prep": ("pre",), "fut": ("pre",), "text": ("text",), "word": ("word",),
+              "shape": ("shape",), "sent_start": ("sent_start",), "sent_end": ("sent_end",)}
+_ALL_FIELDS = ("text", "word", "norm", "stem", "pre", "suf", "definite", "shape", "sent_start", "sent_end")
+
+
+@dataclass(frozen=True)
+class RuleSpec:
+    """One rule as the pack matcher runs it: a program and how `finditer` would be called."""
+
+    program: Program
+    mode: str = "first"
+    cross_sentence: bool = False
+
+
+# ---------------------------------------------------------------- predicate analysis
+
+def _is_dynamic(pred: Any) -> bool:
+    """Does the predicate read a per-document set (so its result may change between contexts)?"""
+    if isinstance(pred, PredIn):
+        return pred.values is None
+    if isinstance(pred, PredNot):
+        return _is_dynamic(pred.item)
+    if isinstance(pred, (PredAnd, PredOr)):
+        return any(_is_dynamic(p) for p in pred.items)
+    return False
+
+
+def _dynamic_key(pred: Any) -> tuple[str, str, str] | None:
+    """(level, attr, set) of a per-document `attr in SET` that every token `pred` accepts
+    satisfies (the predicate itself or a conjunct), or None."""
+    if isinstance(pred, PredIn) and pred.values is None:
+        return pred.level, pred.attr, pred.set
+    if isinstance(pred, PredAnd):
+        for p in pred.items:
+            k = _dynamic_key(p)
+            if k is not None:
+                return k
+    return None
+
+
+def _reads_extra(pred: Any) -> bool:
+    if isinstance(pred, PredNot):
+        return _reads_extra(pred.item)
+    if isinstance(pred, (PredAnd, PredOr)):
+        return any(_reads_extra(p) for p in pred.items)
+    return getattr(pred, "level", None) == "extra"
+
+
+def required_literal(source: str, flags: str = "") -> str:
+    """A piece of text every string the regex matches contains ('' when none is known).
+
+    Read from Python's own regex parser (the `regex` module shares its syntax for what this
+    looks at: literal characters in a mandatory sequence); a pattern it cannot parse, or one
+    that ignores case, gives ''.
+    """
+    if "i" in flags:
+        return ""
+    try:
+        import re._parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = sre_parse.parse(source)
+    except Exception:  # noqa: BLE001 - regex-module syntax (\p{..}, ...) or anything else: no factor
+        return ""
+    best = [""]
+
+    def walk(items: Any) -> None:
+        run = ""
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL":
+                run += chr(av)
+                continue
+            if len(run) > len(best[0]):
+                best[0] = run
+            run = ""
+            if name == "SUBPATTERN":
+                walk(av[-1])
+            elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+                walk(av[2])
+            elif name == "ATOMIC_GROUP":
+                walk(av)
+        if len(run) > len(best[0]):
+            best[0] = run
+
+    walk(tree)
+    return best[0]
+
+
+def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
+    """Keys a token must carry when `pred` holds on it: ("eq"|"sub", attr, value), or None."""
+    level = getattr(pred, "level", None)
+    if isinstance(pred, PredEq):
+        if pred.negate or level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS \
+                or not isinstance(pred.value, str):
+            return None
+        return [("eq", pred.attr, pred.value)]
+    if isinstance(pred, PredIn):
+        if pred.values is None or level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        return [("eq", pred.attr, v) for v in pred.values]
+    if isinstance(pred, PredRegex):
+        if pred.negate or level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        lit = required_literal(pred.source, pred.flags)
+        if not lit:
+            return None
+        return [("sub", pred.attr, lit[:2])]
+    if isinstance(pred, PredAnd):
+        options = [k for k in (_index_keys(p) for p in pred.items) if k is not None]
+        if not options:
+            return None
+        return min(options, key=lambda ks: (len(ks), sum(k[0] == "sub" for k in ks)))
+    if isinstance(pred, PredOr):
+        out: list[tuple[str, str, str]] = []
+        for p in pred.items:
+            ks = _index_keys(p)
+            if ks is None:
+                return None
+            out.extend(ks)
+        return out
+    return None
+
+
+_MAX_REACH = 4   # how far past the first token the start filter looks for a constrained token
+
+
+def _pair_filter(prog: Program, gmap: Sequence[int], preds: Sequence[Any]
+                 ) -> tuple[tuple[int, tuple[tuple[int, int], ...] | None], ...] | None:
+    """For each instruction that can consume a match's first token: its predicate, and the
+    (distance, predicate) pairs one of which must hold for a match to go on — the next
+    constrained tokens, seen through up to `_MAX_REACH` - 1 unconstrained `[]` (None: nothing
+    to test, e.g. the match may end after the first token).
+
+    Read from the compiled code by following SPLIT/JMP/OPEN/CLOSE; None when the first token
+    is taken otherwise (mention, lookaround, anchor) or may be any token.
+    """
+    code = prog.code
+
+    def closure(start: int, dist: int) -> list[tuple[int, int]] | None:
+        seen: set[tuple[int, int]] = set()
+        stack = [(start, dist)]
+        toks: list[tuple[int, int]] = []
+        while stack:
+            pc, d = stack.pop()
+            if (pc, d) in seen:
+                continue
+            seen.add((pc, d))
+            ins = code[pc]
+            op = ins[0]
+            if op == TOKEN:
+                if ins[1] >= 0:
+                    toks.append((d, pc))
+                elif d + 1 > _MAX_REACH or dist == 0:
+                    return None    # too far, or `[]` as a first token
+                else:
+                    stack.append((pc + 1, d + 1))
+            elif op == SPLIT:
+                stack.extend(((ins[1], d), (ins[2], d)))
+            elif op == JMP:
+                stack.append((ins[1], d))
+            elif op == OPEN or op == CLOSE:
+                stack.append((pc + 1, d))
+            else:           # MATCH, MENTION, LOOK, BOL, EOL: nothing simple to test
+                return None
+        return toks
+
+    firsts = closure(0, 0)
+    if not firsts:
+        return None
+    out: list[tuple[int, tuple[tuple[int, int], ...] | None]] = []
+    for _, f in sorted(firsts):
+        follow = closure(f + 1, 1)
+        alts: tuple[tuple[int, int], ...] | None = None
+        if follow:
+            alts = tuple(sorted({(d, gmap[code[x][1]]) for d, x in follow}))
+            if any(_is_dynamic(preds[g]) for _, g in alts):
+                alts = None
+        out.append((gmap[code[f][1]], alts))
+    if all(a is None for _, a in out):
+        return None
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- per-document state
+
+@dataclass
+class DocTypes:
+    """What the pack matcher computes once per document: token type ids and windows."""
+
+    doc: Document
+    tids: list[int]
+    caches: "_Caches"
+    sent_windows: list[tuple[int, int]]
+    win_of: list[int]             # window index of each token (-1: in no sentence window)
+    # (level, attr) -> value -> the document's types with that value (any analysis): built on
+    # demand, for rules that start with `attr in DOCUMENT_SET` (see `search`, step 2)
+    by_value: dict[tuple[str, str], dict[Any, set[int]]] = field(default_factory=dict)
+
+
+class _Caches:
+    """Everything cached across documents; replaced as a whole when it grows past its bound."""
+
+    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values")
+
+    def __init__(self, n_preds: int, n_groups: int) -> None:
+        self.types: dict[Any, int] = {}
+        self.keys: list[Any] = []                       # tid -> a token of that type (its key object)
+        self.pred: list[dict[int, bool]] = [{} for _ in range(n_preds)]
+        self.cand: list[list[tuple[int, ...]]] = [[] for _ in range(n_groups)]   # tid -> rules
+        self.pair: list[dict[int, Any]] = [{} for _ in range(n_groups)]   # pair key (see _PAIR_STRIDE) -> verdict
+        self.rule_pc: dict[int, list[dict[int, bool]]] = {}
+        self.amb: dict[int, tuple[Any, int]] = {}       # id(analyses tuple) -> (the tuple, value id)
+        self.amb_values: dict[Any, int] = {}            # analyses tuple (by value) -> value id
+
+
+@dataclass
+class _Rule:
+    spec: RuleSpec
+    gmap: tuple[int, ...]                 # local pred index -> global pred index
+    first: tuple[int, ...]                # global pred indices that may consume the first token
+    labels: frozenset[str]
+    any: bool
+    dynamic: bool                          # a first constraint reads a document set
+    # (first-token predicate, (distance, predicate) pairs one of which must hold further on,
+    # or None when nothing is to be tested), one per way the program can consume its first
+    # token; None when the program starts otherwise (a mention, a lookaround, an anchor, `[]`).
+    pairs: tuple[tuple[int, tuple[tuple[int, int], ...] | None], ...] | None = None
+    dyn_slots: tuple[int, ...] = ()          # local predicates that read a document set
+
+
+class PackMatcher:
+    """All rules of a pack, compiled for one pass per document (see the module docstring).
+
+    `groups` partitions rule indices into sets searched together (the cascade's phases);
+    by default all rules form one group. `cache_size` bounds the number of token types kept
+    across documents (caches are dropped and rebuilt when it is exceeded).
+    """
+
+    def __init__(self, specs: Sequence[RuleSpec], groups: Sequence[Sequence[int]] | None = None, *,
+                 cache_size: int = 200_000) -> None:
+        self.specs = tuple(specs)
+        self.groups: tuple[tuple[int, ...], ...] = tuple(tuple(g) for g in groups) if groups is not None \
+            else (tuple(range(len(self.specs))),)
+        self.cache_size = int(cache_size)
+        preds: list[Any] = []
+        index: dict[Any, int] = {}
+        per_analysis: list[bool] = []
+        rules: list[_Rule] = []
+        extra = False
+        for spec in self.specs:
+            prog = spec.program
+            gmap = []
+            for k, p in enumerate(prog.preds):
+                g = index.get(p)
+                if g is None:
+                    g = index[p] = len(preds)
+                    preds.append(p)
+                    per_analysis.append(prog.pred_per_analysis[k])
+                    extra = extra or _reads_extra(p)
+                gmap.append(g)
+            first = prog.first_tokens
+            fg = tuple(sorted({gmap[k] for k in first.preds}))
+            rules.append(_Rule(spec, tuple(gmap), fg, frozenset(first.labels), bool(first.any),
+                               any(_is_dynamic(preds[g]) for g in fg), _pair_filter(prog, gmap, preds),
+                               tuple(k for k, g in enumerate(gmap) if _is_dynamic(preds[g]))))
+        self.preds = tuple(preds)
+        self.per_analysis = tuple(per_analysis)
+        self.dynamic = tuple(_is_dynamic(p) for p in preds)
+        self.dynamic_key = tuple(_dynamic_key(p) for p in preds)
+        self.rules = tuple(rules)
+        self.reads_extra = extra
+        # A token's type key holds exactly the fields the pack's token predicates read (a pack
+        # testing stem and norm keys on those two), plus the analyses of ambiguous tokens.
+        read: set[str] = set()
+        for p, is_mention in zip(preds, _mention_flags(self.specs, index)):
+            if not is_mention:
+                read |= p.attrs()
+        fields = sorted({f for a in read for f in _FIELDS_OF.get(a, _ALL_FIELDS if a not in _FIELDS_OF else ())})
+        self.key_fields = tuple(fields)
+        self.key_analyses = any(per_analysis[g] for g in range(len(preds)))
+        self._key_of = attrgetter(*fields) if fields else None
+        self.key_sent = bool({"sent_start", "sent_end"} & set(fields))
+        self._lock = threading.Lock()
+        self._caches = _Caches(len(preds), len(self.groups))
+        self._build_index()
+
+    # -- pickling: the compiled index travels (a cached pack holds it), the caches stay behind
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k not in ("_caches", "_lock", "_key_of")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._key_of = attrgetter(*self.key_fields) if self.key_fields else None
+        self._lock = threading.Lock()
+        self._caches = _Caches(len(self.preds), len(self.groups))
+
+    # -- the start index
+    def _build_index(self) -> None:
+        """Per group: eq/sub index of token-started rules, residual rules, label and any starts."""
+        self._gidx = []
+        for group in self.groups:
+            eq: dict[str, dict[str, list[int]]] = {}
+            sub: dict[str, dict[str, list[int]]] = {}
+            residual: list[int] = []
+            dynamic: list[int] = []
+            by_label: dict[str, list[int]] = {}
+            anywhere: list[int] = []
+            for r in group:
+                rule = self.rules[r]
+                for lab in rule.labels:
+                    by_label.setdefault(lab, []).append(r)
+                if rule.any:
+                    anywhere.append(r)
+                    continue
+                if not rule.first:
+                    continue
+                if rule.dynamic:
+                    dynamic.append(r)
+                    continue
+                keys: list[tuple[str, str, str]] | None = []
+                for g in rule.first:
+                    ks = _index_keys(self.preds[g])
+                    if ks is None:
+                        keys = None
+                        break
+                    keys.extend(ks)   # type: ignore[union-attr]
+                if keys is None:
+                    residual.append(r)
+                    continue
+                for kind, attr, value in keys:
+                    tab = (eq if kind == "eq" else sub).setdefault(attr, {})
+                    lst = tab.setdefault(value, [])
+                    if not lst or lst[-1] != r:
+                        lst.append(r)
+            self._gidx.append(_GroupIndex(eq, sub, tuple(residual), tuple(dynamic), by_label, tuple(anywhere)))
+
+    # -- per document
+    def prepare(self, doc: Document) -> DocTypes:
+        """Token type ids (shared across documents) and sentence windows of `doc`."""
+        caches = self._caches
+        if len(caches.types) > self.cache_size or len(caches.amb) > self.cache_size:
+            with self._lock:
+                if self._caches is caches:
+                    self._caches = _Caches(len(self.preds), len(self.groups))
+                caches = self._caches
+        toks = doc.tokens
+        eids = None if self.reads_extra else entry_ids(doc)
+        trusted = eids is not None
+        if eids is not None:
+            # Tokens built from one analyzer entry agree on every field read here but the
+            # sentence flags (see morph.entry_ids): the entry id is the type, with no token read.
+            keys: list[Any] = eids
+            if self.key_sent:
+                keys = list(zip(eids, map(_sent_flags, toks)))
+        else:
+            keys = list(map(self._key_of, toks)) if self._key_of is not None else [()] * len(toks)
+        if keys and self.key_analyses and not trusted:
+            # Ambiguous tokens also key on their analyses. Analyses tuples are shared between
+            # tokens of the same word, and hashing Analysis objects runs Python code, so each
+            # tuple object is mapped once to a small value id (the map holds the tuple, so its
+            # id() stays its own while it is there).
+            lens = list(map(len, map(_analyses, toks)))
+            amb = caches.amb
+            for i in compress(range(len(toks)), map((1).__lt__, lens)):
+                ans = toks[i].analyses
+                hit = amb.get(id(ans))
+                if hit is None:
+                    vid = caches.amb_values.setdefault(ans, len(caches.amb_values))
+                    hit = amb[id(ans)] = (ans, vid)
+                keys[i] = (keys[i], hit[1])
+        if self.reads_extra:
+            for i, t in enumerate(toks):
+                if t.extra:
+                    keys[i] = (keys[i], tuple(sorted(t.extra.items())))
+        types = caches.types
+        tids = list(map(types.get, keys))
+        if None in tids:
+            with self._lock:
+                for i in compress(range(len(tids)), map(_is_none, tids)):
+                    k = keys[i]
+                    t = types.get(k)
+                    if t is None:
+                        t = types[k] = len(caches.keys)
+                        caches.keys.append(toks[i])
+                    tids[i] = t
+        windows = _windows(doc, False)
+        win_of = [-1] * len(toks)
+        for w, (lo, hi) in enumerate(windows):
+            win_of[lo:hi] = [w] * (hi - lo)
+        return DocTypes(doc, tids, caches, windows, win_of)  # type: ignore[arg-type]
+
+    def _candidates(self, caches: _Caches, group: int, tid: int) -> tuple[int, ...]:
+        """Rules of `group` whose first token constraints hold on a token of type `tid` (cached)."""
+        gi = self._gidx[group]
+        tok = caches.keys[tid]
+        hits: set[int] = set(gi.residual)
+        analyses = tok.analyses if len(tok.analyses) > 1 else (tok,)
+        for attr, tab in gi.eq.items():
+            if attr in ANALYSIS_ATTRS:
+                vals = {get_value("analysis", attr, tok, an) for an in analyses}
+            else:
+                vals = {get_value("token", attr, tok, None)}
+            for v in vals:
+                rs = tab.get(v)
+                if rs:
+                    hits.update(rs)
+        for attr, tab in gi.sub.items():
+            if attr in ANALYSIS_ATTRS:
+                vals = {get_value("analysis", attr, tok, an) for an in analyses}
+            else:
+                vals = {get_value("token", attr, tok, None)}
+            for v in vals:
+                if not isinstance(v, str):
+                    continue
+                for j in range(len(v)):
+                    rs = tab.get(v[j:j + 2])
+                    if rs:
+                        hits.update(rs)
+                    rs = tab.get(v[j])
+                    if rs:
+                        hits.update(rs)
+        out = []
+        for r in sorted(hits):
+            for g in self.rules[r].first:
+                if self._test(caches.pred[g], g, tok, tid, {}):
+                    out.append(r)
+                    break
+        return tuple(out)
+
+    def _second(self, caches: _Caches, cand: tuple[int, ...], tid: int, nxt: int
+                ) -> tuple[tuple[int, ...], tuple[tuple[int, tuple[tuple[int, int], ...]], ...]]:
+        """Split `cand` (rules that can start on type `tid`, followed by type `nxt`) into the
+        rules that pass the start filter outright and those that need tokens further on
+        checked (rule, (distance, predicate) alternatives); rules failing it are dropped."""
+        ok = []
+        far = []
+        tok = caches.keys[tid]
+        ntok = caches.keys[nxt] if nxt >= 0 else None
+        preds = caches.pred
+        for r in cand:
+            pairs = self.rules[r].pairs
+            if pairs is None:
+                ok.append(r)
+                continue
+            later: list[tuple[int, int]] = []
+            passed = False
+            for g1, alts in pairs:
+                if not self._test(preds[g1], g1, tok, tid, {}):
+                    continue
+                if alts is None:
+                    passed = True
+                    break
+                for d, g2 in alts:
+                    if d > 1:
+                        later.append((d, g2))
+                    elif ntok is not None and self._test(preds[g2], g2, ntok, nxt, {}):
+                        passed = True
+                        break
+                if passed:
+                    break
+            if passed:
+                ok.append(r)
+            elif later:
+                far.append((r, tuple(sorted(set(later)))))
+        return tuple(ok), tuple(far)
+
+    def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
+        r = cache.get(tid)
+        if r is None:
+            pred = self.preds[g]
+            if self.per_analysis[g] and len(tok.analyses) > 1:
+                r = any(pred.eval(tok, an, sets) for an in tok.analyses)
+            else:
+                r = pred.eval(tok, tok, sets)
+            cache[tid] = r
+        return r
+
+    def search(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
+               doc_types: DocTypes | None = None, timings: dict[int, float] | None = None
+               ) -> dict[int, list[Match]]:
+        """Matches of every rule of `group` (or only `rules`, a subset of it) over `ctx.doc`.
+
+        Returns rule index -> matches, in text order, exactly those of
+        `matcher.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
+        rules without a match are left out (the work is proportional to the rules that can start).
+        With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
+        pass proportional to the start positions it was given.
+        """
+        t_start = perf_counter() if timings is not None else 0.0
+        dt = doc_types if doc_types is not None and doc_types.doc is ctx.doc else self.prepare(ctx.doc)
+        caches = dt.caches
+        gi = self._gidx[group]
+        wanted = None if rules is None else set(rules)
+        members = self.groups[group] if wanted is None else [r for r in self.groups[group] if r in wanted]
+        n = len(dt.tids)
+        positions: dict[int, list[int]] = {}
+
+        # 1. token-started rules: candidate tuple per token type, a list indexed by type id
+        # (filled for the types added since the last search; ids are dense)
+        cand = caches.cand[group]
+        keys_of = caches.keys
+        if len(cand) < len(keys_of):
+            with self._lock:
+                for tid in range(len(cand), len(keys_of)):
+                    cand.append(self._candidates(caches, group, tid))
+        tids = dt.tids
+        cs = list(map(cand.__getitem__, tids))
+        # ... narrowed by the type of the next token (rules whose second token is constrained)
+        pair = caches.pair[group]
+        if len(pair) > self.cache_size:
+            pair.clear()
+        preds = caches.pred
+        # In bulk (C-level passes): the positions some rule can start on, their (type, next
+        # type) keys and cached verdicts; the loop below only visits positions left with a rule.
+        starts = list(compress(range(n), cs))
+        nxt = tids[1:]
+        nxt.append(-1)
+        pkeys = list(map(add, map(tids.__getitem__, starts), map(mul, map(nxt.__getitem__, starts), repeat(_PAIR_STRIDE))))
+        verdicts = list(map(pair.get, pkeys))
+        if None in verdicts:
+            for j in compress(range(len(verdicts)), map(_is_none, verdicts)):
+                key = pkeys[j]
+                c = pair.get(key)
+                if c is None:
+                    tid = tids[starts[j]]
+                    ok, far = self._second(caches, cs[starts[j]], tid, (key - tid) // _PAIR_STRIDE)
+                    c = pair[key] = (ok, far) if ok or far else ()
+                verdicts[j] = c
+        for i, (ok, far) in compress(zip(starts, verdicts), verdicts):
+            for r in ok:
+                lst = positions.get(r)
+                if lst is None:
+                    positions[r] = [i]
+                else:
+                    lst.append(i)
+            for r, alts in far:    # a constrained token a few places on must be there
+                for d, g in alts:
+                    j = i + d
+                    if j < n:
+                        t = tids[j]
+                        hit = preds[g].get(t)
+                        if hit is None:
+                            hit = self._test(preds[g], g, keys_of[t], t, {})
+                        if hit:
+                            lst = positions.get(r)
+                            if lst is None:
+                                positions[r] = [i]
+                            else:
+                                lst.append(i)
+                            break
+
+        # 2. rules whose first constraint reads a document set: per context (tested once per
+        # token type of the document with this context's sets; only on the types holding a
+        # value of the set when the constraint requires `attr in SET`)
+        dyn_pcache: dict[int, dict[int, bool]] = {}
+        if gi.dynamic:
+            sets = ctx.sets
+            distinct: set[int] | None = None
+            for r in gi.dynamic:
+                if wanted is not None and r not in wanted:
+                    continue
+                ok: set[int] = set()
+                for g in self.rules[r].first:
+                    c = caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {})
+                    key = self.dynamic_key[g]
+                    if key is not None:
+                        idx = _value_index(dt, key[0], key[1])
+                        tried = set().union(*(idx.get(v, ()) for v in sets.get(key[2], ())))
+                    else:
+                        tried = distinct if distinct is not None else (distinct := set(tids))
+                    ok.update(tid for tid in tried - ok if self._test(c, g, keys_of[tid], tid, sets))
+                if ok:
+                    lst = list(compress(range(n), map(ok.__contains__, tids)))
+                    prev = positions.get(r)
+                    positions[r] = sorted(set(prev) | set(lst)) if prev else lst
+
+        # 3. @Label starts
+        for lab, rs in gi.by_label.items():
+            by_start = ctx.mentions.get(lab) or {}
+            starts = [p for p, ms in by_start.items() if any(m.tok_end > m.tok_start for m in ms)]
+            if not starts:
+                continue
+            for r in rs:
+                if wanted is not None and r not in wanted:
+                    continue
+                prev = positions.get(r)
+                positions[r] = sorted(set(starts) | set(prev)) if prev else sorted(starts)
+
+        shared = (perf_counter() - t_start) if timings is not None else 0.0
+        # 4. each rule's VM at its start positions (only rules that can start somewhere)
+        out: dict[int, list[Match]] = {}
+        if timings is None:
+            active = sorted(positions) if wanted is None else sorted(r for r in positions if r in wanted)
+            if gi.anywhere:
+                active = sorted(set(active).union(r for r in gi.anywhere if wanted is None or r in wanted))
+        else:
+            active = list(members)
+        full = range(n)
+        rule_pc = caches.rule_pc
+        runs: dict[bool, _Run] = {}
+        for r in active:
+            rule = self.rules[r]
+            pos_list: Sequence[int] | None = full if rule.any else positions.get(r)
+            if not pos_list:
+                if timings is not None:
+                    timings[r] = timings.get(r, 0.0)
+                continue
+            t0 = perf_counter() if timings is not None else 0.0
+            pc = rule_pc.get(r)
+            if pc is None:   # the rule's predicate caches: shared across documents unless dynamic
+                pc = rule_pc[r] = [caches.pred[g] for g in rule.gmap]
+            if rule.dyn_slots:
+                pc = list(pc)
+                for k in rule.dyn_slots:
+                    pc[k] = dyn_pcache.setdefault(rule.gmap[k], {})
+            found = self._run_rule(rule.spec, ctx, dt, pos_list, pc, runs)
+            if found:
+                out[r] = found
+            if timings is not None:
+                timings[r] = timings.get(r, 0.0) + perf_counter() - t0
+        if timings is not None and members:
+            total = sum(len(positions.get(r, ())) + 1 for r in members)
+            for r in members:
+                timings[r] += shared * (len(positions.get(r, ())) + 1) / total
+        return out
+
+    def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],
+                  pcache: list[dict[int, bool]], runs: dict[bool, _Run]) -> list[Match]:
+        """`finditer` restricted to the positions where the rule can start (same windows, same order).
+
+        `runs` holds this search's VM states (one per sentence mode), rebound to each rule in
+        turn: building one per rule and document cost more than many of the runs themselves.
+        """
+        prog = spec.program
+        run = runs.get(spec.cross_sentence)
+        if run is None:
+            run = runs[spec.cross_sentence] = _Run(prog, ctx, spec.cross_sentence, types=dt.tids, pcache=pcache)
+        else:
+            run.rebind(prog, pcache)
+        need = prog.min_length
+        first = spec.mode == "first"
+        code = prog.code
+        out: list[Match] = []
+        if spec.cross_sentence:
+            n = len(dt.tids)
+            if not n:
+                return out
+            windows = [(0, n)]
+            win_of = None
+        else:
+            windows = dt.sent_windows
+            win_of = dt.win_of
+        cur = -1
+        lo = hi = resume = 0
+        for p in pos_list:
+            w = 0 if win_of is None else win_of[p]
+            if w < 0:
+                continue
+            if w != cur:
+                cur = w
+                lo, hi = windows[w]
+                run.window(lo, hi)
+                resume = lo
+            if p < resume or p + need > hi:
+                continue
+            r = run.run(code, p, run.visited)
+            if r is None:
+                continue
+            end, caps, trail = r
+            out.append(run.build(p, end, caps, trail))
+            run.visited.clear()
+            resume = end if first else p + 1
+        return out
+
+
+@dataclass
+class _GroupIndex:
+    eq: dict[str, dict[str, list[int]]]
+    sub: dict[str, dict[str, list[int]]]
+    residual: tuple[int, ...]
+    dynamic: tuple[int, ...]
+    by_label: dict[str, list[int]]
+    anywhere: tuple[int, ...]
+
+
+def _value_index(dt: DocTypes, level: str, attr: str) -> dict[Any, set[int]]:
+    """value -> the types of `dt`'s document with that value of `attr` (in any analysis)."""
+    idx = dt.by_value.get((level, attr))
+    if idx is None:
+        idx = dt.by_value[(level, attr)] = {}
+        keys_of = dt.caches.keys
+        for tid in set(dt.tids):
+            tok = keys_of[tid]
+            if level == "analysis" and len(tok.analyses) > 1:
+                for an in tok.analyses:
+                    idx.setdefault(get_value(level, attr, tok, an), set()).add(tid)
+            else:
+                idx.setdefault(get_value(level, attr, tok, tok), set()).add(tid)
+    return idx
+
+
+_analyses = attrgetter("analyses")
+#: Pair-verdict keys: type + next type (or -1) * _PAIR_STRIDE, one int (hashing a tuple costs
+#: several times more); type ids stay far below the stride (caches are bounded).
+_PAIR_STRIDE = 1 << 32
+
+_sent_flags = attrgetter("sent_start", "sent_end")
+
+
+def _mention_flags(specs: Sequence[RuleSpec], index: Mapping[Any, int]) -> list[bool]:
+    """Per global predicate: True when it is only ever tested on mention attributes."""
+    token_use: set[int] = set()
+    mention_use: set[int] = set()
+    for spec in specs:
+        prog = spec.program
+        for k, p in enumerate(prog.preds):
+            (mention_use if k in prog.mention_preds else token_use).add(index[p])
+    return [g in mention_use and g not in token_use for g in range(len(index))]
+
+
+def _is_none(x: Any) -> bool:
+    return x is None
+
+
+@dataclass
+class CompiledPack:
+    """A pack's rules ready for the cascade: the pack matcher (one group per phase) and, per
+    phase, the (rule index, rule) pairs and the labels the phase produces."""
+
+    phases: Any
+    matcher: PackMatcher
+    phase_rules: list[tuple[list[tuple[int, Any]], set[str]]]
+    rule_at: list[Any]
+
+
+def for_pack(pack: Any) -> CompiledPack:
+    """The compiled form of a `Pack` for the cascade, built on first use and kept on the pack
+    (a Pack is immutable once loaded; the matcher's caches are not pickled with it)."""
+    cp = pack.__dict__.get("_compiled_rules")
+    if cp is not None and cp.phases is pack.phases:
+        return cp
+    specs: list[RuleSpec] = []
+    groups: list[list[int]] = []
+    phase_rules: list[tuple[list[tuple[int, Any]], set[str]]] = []
+    rule_at: list[Any] = []
+    for phase in pack.phases:
+        g = []
+        for rule in phase.rules:
+            g.append(len(specs))
+            specs.append(RuleSpec(rule.program, rule.mode, rule.cross_sentence))
+            rule_at.append(rule)
+        groups.append(g)
+        phase_rules.append(([(k, rule_at[k]) for k in g], {rule_at[k].label for k in g}))
+    cp = CompiledPack(pack.phases, PackMatcher(specs, groups), phase_rules, rule_at)
+    pack.__dict__["_compiled_rules"] = cp
+    return cp

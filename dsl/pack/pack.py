@@ -1,0 +1,494 @@
+"""A compiled rule pack: gazetteers, sets, macros and rules ready to run over documents.
+
+`Pack.load(paths)` reads the YAML files (`packfile.py`), builds the analyzer and gazetteers,
+compiles every pattern (`compiler.py`), infers the cascade phases from `@Label` uses, and
+reports every error at once. `Pack.match(text)` runs the cascade (`cascade.py`).
+A Pack is immutable after loading, safe to share between threads, and pickles (for worker
+processes); `Pack.load(..., cache=True)` reuses a pickled pack keyed by the content hash of
+every file it read.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dsl.version import __version__
+from dsl.pack.cascade import RunResult, run
+from dsl.pack.index import for_pack
+from dsl.pattern.compiler import CompileEnv, compile_pattern
+from dsl.doc.token import Analysis
+from dsl.doc.document import Document
+from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
+from dsl.gazetteer.gazetteer import Gazetteer, read_entries
+from dsl.doc.mention import Mention, new_mention
+from dsl.text.normalize import normalize_word
+from dsl.pack.source import (DocumentSetDecl, ExampleDecl, PackSource, did_you_mean, display_path, expand_pack_paths, read_sources)
+
+
+@dataclass(frozen=True)
+class CompiledRule:
+    """A rule with its compiled program and everything the cascade needs to run it."""
+
+    name: str
+    label: str
+    program: Any
+    priority: int
+    phase: int
+    mode: str
+    cross_sentence: bool
+    output: bool
+    enabled: bool
+    description: str
+    span: str | None
+    args: tuple[tuple[str, str], ...]
+    examples: tuple[ExampleDecl, ...]
+    pos: SourcePos
+    pattern: str
+    pack: str
+    needs: frozenset[str]          # labels this rule reads (via @Label or document sets)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """Rules that run together; `recursive` when some rule reads a label the phase produces."""
+
+    number: int
+    rules: tuple[CompiledRule, ...]
+    recursive: bool
+
+
+@dataclass(frozen=True)
+class GazetteerUse:
+    """A gazetteer declared in a pack, and the mentions it contributes when it has a label."""
+
+    name: str
+    gazetteer: Gazetteer
+    label: str | None
+    output: bool
+    priority: int
+
+    def mentions(self, doc: Document) -> list[Mention]:
+        if self.label is None:
+            return []
+        out = []
+        g, toks, text = self.gazetteer, doc.tokens, doc.text
+        rule = f"gazetteer:{self.name}"
+        for a, b, i in g.find(doc):
+            s, e = toks[a].start, toks[b - 1].end
+            out.append(new_mention(self.label, rule, s, e, text[s:e], a, b, {}, g.mention_attrs(i),
+                                   self.priority, doc.id, toks[a:b], self.output))
+        return out
+
+
+@dataclass
+class Pack:
+    """A loaded, compiled set of rule packs. Build it with `Pack.load` or `Pack.from_yaml`."""
+
+    name: str
+    analyzer: Any
+    gazetteers: dict[str, GazetteerUse]
+    sets: dict[str, frozenset[str]]
+    document_sets: dict[str, DocumentSetDecl]
+    rules: list[CompiledRule]
+    phases: list[Phase]
+    overlap: dict[str, str]
+    files: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    warnings: list[DslError] = field(default_factory=list)   # e.g. rules reading labels nothing produces
+
+    # --- building ---------------------------------------------------------------------------------
+    @classmethod
+    def from_yaml(cls, path_or_text: str | os.PathLike[str], *, allow_paths: Sequence[str | Path] = ()) -> "Pack":
+        """Load one pack from a file path or from YAML text (relative paths then resolve from the cwd)."""
+        if isinstance(path_or_text, os.PathLike) or ("\n" not in str(path_or_text)
+                                                      and Path(str(path_or_text)).is_file()):
+            return cls.load([Path(path_or_text)], allow_paths=allow_paths)
+        return cls._build(*read_sources(text=str(path_or_text), allow_paths=allow_paths))
+
+    @classmethod
+    def load(cls, paths: Iterable[str | os.PathLike[str]], *, allow_paths: Sequence[str | Path] = (),
+             cache: bool = False) -> "Pack":
+        """Load packs (files, or folders of `*.yaml`) and their imports as one compiled pack."""
+        files = expand_pack_paths(paths)
+        if not files:
+            raise PackError("no rule packs given (no *.yaml files found)")
+        if cache:
+            key = _cache_key(files, allow_paths)
+            if key is not None:
+                hit = _cache_read(key)
+                if hit is not None:
+                    return hit
+        pack = cls._build(*read_sources(files, allow_paths=allow_paths))
+        if cache and key is not None:
+            for_pack(pack)   # the pack-wide matcher is compiled now, so the cache entry holds it
+            _cache_write(key, pack)
+        return pack
+
+    @classmethod
+    def _build(cls, sources: list[PackSource], errors: list[DslError]) -> "Pack":
+        errs = list(errors)
+        b = _Builder(sources, errs)
+        pack = b.build()
+        if errs:
+            raise errs[0] if len(errs) == 1 else ErrorList(errs)
+        assert pack is not None
+        return pack
+
+    # --- running ----------------------------------------------------------------------------------
+    def analyze(self, text: str, *, id: str | None = None) -> Document:
+        """Analyze text with this pack's analyzer (which knows the gazetteers' words)."""
+        return self.analyzer.analyze(text, id=id)
+
+    def run(self, text_or_doc: str | Document, *, id: str | None = None,
+            only_rules: Sequence[str] | None = None) -> RunResult:
+        """Run the cascade; the result holds every mention (internal ones too) and overlap removals."""
+        doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
+        allowed = self.closure(only_rules) if only_rules is not None else None
+        return run(self, doc, only_rules=allowed)
+
+    def match(self, text_or_doc: str | Document, *, id: str | None = None) -> list[Mention]:
+        """The output mentions of `text_or_doc`, in text order."""
+        return self.run(text_or_doc, id=id).output()
+
+    # --- helpers used by the cascade and the tools --------------------------------------------------
+    def policy(self, label: str) -> str:
+        return self.overlap.get(label, self.overlap.get("default", "longest"))
+
+    def gazetteer_labels(self) -> list[GazetteerUse]:
+        return [g for g in self.gazetteers.values() if g.label is not None]
+
+    def rule(self, name: str) -> CompiledRule:
+        for r in self.rules:
+            if r.name == name:
+                return r
+        hint = did_you_mean(name, [r.name for r in self.rules])
+        raise PackError(f"no rule named {name!r} in the pack" + (f" ({hint})" if hint else ""))
+
+    def closure(self, rule_names: Iterable[str]) -> list[str]:
+        """The named rules and every rule producing a label they need, transitively."""
+        by_label: dict[str, list[CompiledRule]] = defaultdict(list)
+        for r in self.rules:
+            if r.enabled:
+                by_label[r.label].append(r)
+        todo = [self.rule(n) for n in rule_names]
+        out: dict[str, CompiledRule] = {}
+        while todo:
+            r = todo.pop()
+            if r.name in out:
+                continue
+            out[r.name] = r
+            for lab in r.needs:
+                todo.extend(by_label.get(lab, ()))
+        return sorted(out)
+
+    def labels(self) -> list[str]:
+        labs = {r.label for r in self.rules} | {g.label for g in self.gazetteers.values() if g.label}
+        return sorted(labs)
+
+
+class _Builder:
+    """Turns validated sources into a Pack, appending every problem to `errors`."""
+
+    def __init__(self, sources: list[PackSource], errors: list[DslError]) -> None:
+        self.sources = sources
+        self.errors = errors
+        self.lines = {display_path(s.path): s.text.splitlines() for s in sources}
+
+    def err(self, message: str, pos: SourcePos | None, hint: str | None = None) -> None:
+        src = None
+        if pos is not None and pos.file in self.lines and 0 < pos.line <= len(self.lines[pos.file]):
+            src = self.lines[pos.file][pos.line - 1]
+        self.errors.append(PackError(message, pos, source_line=src, hint=hint))
+
+    def _line(self, pos: SourcePos) -> str | None:
+        lines = self.lines.get(pos.file or "", [])
+        return lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+
+    def unique(self, kind: str, items: Iterable[tuple[str, SourcePos]]) -> None:
+        seen: dict[str, SourcePos] = {}
+        for name, pos in items:
+            if name in seen:
+                first = seen[name]
+                self.err(f"duplicate {kind} {name!r} (first defined at {first})", pos)
+            else:
+                seen[name] = pos
+
+    def build(self) -> Pack | None:
+        srcs = self.sources
+        gdecls = [g for s in srcs for g in s.gazetteers]
+        rdecls = [r for s in srcs for r in s.rules]
+        self.unique("rule name", ((r.name, r.pos) for r in rdecls))
+        self.unique("gazetteer", ((g.name, g.pos) for g in gdecls))
+        self.unique("set or gazetteer name", [(g.name, g.pos) for g in gdecls]
+                    + [(x.name, x.pos) for s in srcs for x in s.sets]
+                    + [(x.name, x.pos) for s in srcs for x in s.document_sets])
+        self.unique("macro", ((m.name, m.pos) for s in srcs for m in s.macros))
+
+        # Analyzer first (it must know gazetteer words so they are never split), then gazetteers.
+        from dsl.morph.analyzer import default_analyzer
+        entries: dict[str, Any] = {}
+        for g in gdecls:
+            try:
+                entries[g.name] = read_entries(g.path)
+            except DslError as e:   # an error without a place in the gazetteer points at its declaration
+                self.errors.append(e if e.pos is not None else e.with_pos(g.pos, self._line(g.pos)))
+        words: set[str] = set()
+        for es in entries.values():
+            words |= es.surface_words()
+        analyzer = default_analyzer().with_known_words(words)
+        gazetteers: dict[str, GazetteerUse] = {}
+        for g in gdecls:
+            if g.name not in entries:
+                continue
+            try:
+                gz = Gazetteer.build(entries[g.name], name=g.name, label=g.label, analyzer=analyzer)
+            except DslError as e:
+                self.errors.append(e)
+                continue
+            gazetteers[g.name] = GazetteerUse(g.name, gz, g.label, g.output, g.priority)
+
+        sets: dict[str, frozenset[str]] = {n: g.gazetteer.values() for n, g in gazetteers.items()}
+        for s in srcs:
+            for sd in s.sets:
+                sets[sd.name] = frozenset(normalize_word(v) for v in sd.values)
+        dsets = {d.name: d for s in srcs for d in s.document_sets}
+        labels = {r.label for r in rdecls} | {g.label for g in gdecls if g.label}
+        for d in dsets.values():
+            if d.label not in labels:
+                self.err(f"document set {d.name!r} reads label {d.label!r}, which no rule or gazetteer produces",
+                         d.pos, did_you_mean(d.label, labels))
+        overlap: dict[str, str] = {}
+        for s in srcs:
+            for lab, pol in s.overlap.items():
+                if lab != "default" and lab not in labels:
+                    self.err(f"overlap policy names label {lab!r}, which no rule or gazetteer produces",
+                             s.overlap_pos, did_you_mean(lab, labels))
+                overlap[lab] = pol
+
+        macros = {m.name: (m.source.text, m.source.origin) for s in srcs for m in s.macros}
+        env = CompileEnv(macros=macros, sets=sets, dynamic_sets=frozenset(dsets), labels=frozenset(labels),
+                         analyze_literal=_literal_analyzer(analyzer))
+        compiled: list[CompiledRule] = []
+        for r in rdecls:
+            try:
+                prog = compile_pattern(r.pattern.text, env, origin=r.pattern.origin, name=r.name)
+            except PatternError as e:
+                self.errors.append(self._in_file(e))
+                continue
+            needs = set(prog.labels_used) | {dsets[s].label for s in prog.sets_used if s in dsets}
+            caps = set(getattr(prog, "capture_names", ()) or ())
+            for aname, _atype in r.args:
+                if aname not in caps:
+                    self.err(f"rule {r.name!r} declares argument {aname!r} but its pattern has no capture "
+                             f"(?<{aname}> ...)", r.pos, did_you_mean(aname, caps))
+            if r.span is not None and r.span not in caps:
+                self.err(f"rule {r.name!r} takes its span from capture {r.span!r}, but its pattern has no "
+                         f"(?<{r.span}> ...)", r.pos, did_you_mean(r.span, caps))
+            if r.args:
+                declared = {a for a, _ in r.args} | ({r.span} if r.span else set())
+                for c in sorted(caps - declared):
+                    self.err(f"rule {r.name!r} captures {c!r}, which is not among its declared args", r.pos)
+            compiled.append(CompiledRule(
+                name=r.name, label=r.label, program=prog, priority=r.priority, phase=r.phase or 0, mode=r.mode,
+                cross_sentence=r.cross_sentence, output=r.output, enabled=r.enabled, description=r.description,
+                span=r.span, args=r.args, examples=r.examples, pos=r.pos, pattern=r.pattern.text, pack=r.pack,
+                needs=frozenset(needs)))
+        phases = self.phases([c for c in compiled if c.enabled], {g.label for g in gdecls if g.label})
+        # Rules that can never match (dsl/deadcode.py): contradictions are errors, labels nothing produces warnings.
+        from dsl.pattern.lint import unreachable_rules
+        dead, warnings = unreachable_rules(compiled, {g.label for g in gazetteers.values() if g.label}, sets, dsets)
+        self.errors.extend(self._in_file(e) for e in dead)
+        if self.errors:
+            return None
+        name = ", ".join(s.name or Path(s.path).stem for s in srcs if s.name) or "pack"
+        files = [str(s.path) for s in srcs] + [str(g.path) for g in gdecls]
+        return Pack(name, analyzer, gazetteers, sets, dsets, compiled, phases, overlap, files,
+                    [s.name for s in srcs], [self._in_file(w) for w in warnings])
+
+    def phases(self, rules: list[CompiledRule], gaz_labels: set[str]) -> list[Phase]:
+        """Stratify rules by the labels they read: a label's phase follows every label it needs.
+
+        A rule may read its own label (the phase then iterates to a fixed point); a cycle
+        through two or more labels is an error.
+        """
+        producers: dict[str, list[CompiledRule]] = defaultdict(list)
+        for r in rules:
+            producers[r.label].append(r)
+        deps: dict[str, set[str]] = {lab: set() for lab in producers}
+        for r in rules:
+            deps[r.label] |= {d for d in r.needs if d != r.label and d in producers}
+        explicit = {lab: max(r.phase for r in rs) for lab, rs in producers.items()}
+        phase: dict[str, int] = {}
+        state: dict[str, int] = {}
+
+        def visit(lab: str, stack: list[str]) -> int:
+            if state.get(lab) == 2:
+                return phase[lab]
+            if state.get(lab) == 1:
+                cyc = stack[stack.index(lab):] + [lab]
+                r0 = producers[lab][0]
+                self.err("cascade cycle: " + " → ".join(f"@{x}" for x in cyc) +
+                         " (a rule may read its own label, but labels may not depend on each other in a circle)",
+                         r0.pos)
+                return 1
+            state[lab] = 1
+            p = max([1, explicit.get(lab, 0)] + [visit(d, stack + [lab]) + 1 for d in sorted(deps[lab])])
+            state[lab] = 2
+            phase[lab] = p
+            return p
+
+        for lab in sorted(producers):
+            visit(lab, [])
+        by_phase: dict[int, list[CompiledRule]] = defaultdict(list)
+        for r in rules:
+            by_phase[phase.get(r.label, 1)].append(r)
+        out = []
+        for n in sorted(by_phase):
+            rs = tuple(sorted(by_phase[n], key=lambda r: (-r.priority, r.name)))
+            produced = {r.label for r in rs}
+            out.append(Phase(n, rs, any(r.needs & produced for r in rs)))
+        return out
+
+    def _in_file(self, e: PatternError) -> PatternError:
+        """Show the file's own line under the error (the caret then lines up with the file column)."""
+        if e.pos is not None and e.pos.file in self.lines:
+            lines = self.lines[e.pos.file]
+            if 0 < e.pos.line <= len(lines):
+                return e.with_pos(e.pos, lines[e.pos.line - 1])  # type: ignore[return-value]
+        return e
+
+
+def _literal_analyzer(analyzer: Any) -> Any:
+    return _LiteralAnalyzer(analyzer)
+
+
+@dataclass(frozen=True)
+class _LiteralAnalyzer:
+    """Analyzes a quoted literal into per-word analyses (picklable, unlike a lambda)."""
+
+    analyzer: Any
+
+    def __call__(self, text: str) -> list[Any]:
+        doc = self.analyzer.analyze(text)
+        return [t.analyses[0] if t.analyses else Analysis(t.pre, t.definite, t.stem, t.suf) for t in doc.tokens]
+
+
+# --- the compiled-pack cache ------------------------------------------------------------------------
+def cache_dir() -> Path:
+    """`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie`."""
+    env = os.environ.get("ARABIC_IE_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "arabic-ie"
+
+
+def _code_digest() -> str:
+    h = hashlib.sha256(__version__.encode())
+    here = Path(__file__).resolve().parent.parent
+    for p in sorted(here.rglob("*")):
+        if p.suffix in (".py", ".lark", ".txt") and p.is_file():
+            h.update(p.relative_to(here).as_posix().encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | None:
+    """Hash of the code, the options and the named pack files' bytes; None if one is unreadable.
+
+    Cheap on purpose (no YAML parsing): the files a pack pulls in (imports, gazetteers) are
+    listed with their SHA-256 inside the cache entry and checked by `_cache_read`, so an edit
+    to any of them still invalidates the entry.
+    """
+    h = hashlib.sha256(_code_digest().encode())
+    h.update(repr(sorted(str(Path(a).resolve()) for a in allow_paths)).encode())
+    # Positions in a pack's errors and explanations name files relative to the working
+    # directory (display_path), so a pack compiled elsewhere must not be reused here.
+    h.update(b"\x00cwd:" + str(Path.cwd().resolve()).encode())
+    for p in files:
+        try:
+            h.update(b"\x00" + str(Path(p).resolve()).encode() + b"\x00")
+            h.update(Path(p).read_bytes())
+        except OSError:
+            return None
+    return h.hexdigest()
+
+
+def _file_digest(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _cache_read(key: str) -> Pack | None:
+    """The cached pack for `key` when every file it was built from is unchanged, else None."""
+    p = cache_dir() / f"pack-{key}.pickle"
+    try:
+        st = p.stat()
+        if hasattr(os, "getuid") and st.st_uid != os.getuid():
+            return None  # never unpickle a file someone else wrote
+        with open(p, "rb") as f:
+            head = pickle.load(f)
+            if not isinstance(head, dict) or head.get("format") != _CACHE_FORMAT:
+                return None
+            for path, digest in head["deps"]:
+                if _file_digest(path) != digest:
+                    return None   # an import or a gazetteer changed since: rebuild
+            obj = pickle.load(f)
+        return obj if isinstance(obj, Pack) else None
+    except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is simply rebuilt
+        return None
+
+
+def _cache_write(key: str, pack: Pack) -> None:
+    """Store `pack` under `key`, preceded by the digests of every file it read (see `_cache_key`)."""
+    deps = []
+    for path in sorted(set(pack.files)):
+        digest = _file_digest(path)
+        if digest is None:
+            return
+        deps.append((path, digest))
+    d = cache_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd, tmp = tempfile.mkstemp(dir=d, prefix=".pack-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump({"format": _CACHE_FORMAT, "deps": deps}, f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, d / f"pack-{key}.pickle")
+    except Exception:  # noqa: BLE001 - caching is best effort
+        try:
+            os.unlink(tmp)  # type: ignore[possibly-undefined]
+        except Exception:  # noqa: BLE001
+            pass
+
+
+_CACHE_FORMAT = 2   # a header {format, deps: [(path, sha256)]} then the pickled Pack
+
+
+def load_default_pack(cache: bool = True) -> Pack:
+    """The packs shipped in `rules/` (see `default_rules_dir`)."""
+    return Pack.load([default_rules_dir()], cache=cache)
+
+
+def default_rules_dir() -> Path:
+    """`$ARABIC_IE_RULES`, else `./rules` when it exists, else the `rules/` folder shipped beside the package."""
+    env = os.environ.get("ARABIC_IE_RULES")
+    if env:
+        return Path(env)
+    here = Path.cwd() / "rules"
+    if here.is_dir() and any(here.glob("*.yaml")):
+        return here
+    return Path(__file__).resolve().parent.parent.parent / "rules"
+
+
+def find_examples_of(pack: Pack) -> Mapping[str, tuple[ExampleDecl, ...]]:
+    return {r.name: r.examples for r in pack.rules}

@@ -1,0 +1,453 @@
+"""Running a compiled `Program` over a document's tokens: a backtracking VM with memoization.
+
+The VM is a backtracking matcher in the style of `sre`: alternatives are tried in order
+(Perl preference: greedy quantifiers try one more iteration first, lazy ones one fewer,
+alternation tries its branches left to right, `@Label` tries longer mentions first), and the
+first path that reaches MATCH wins. Because the language has no backreferences, whether a
+state (instruction, token position) can still reach MATCH does not depend on how it was
+reached, so a state that failed once is never explored again (a visited set at the branching
+instructions): a search costs at most O(program size x tokens), and no pattern can hang the
+matcher. Lookarounds run their own sub-programs (lookbehinds run reversed, right to left),
+memoized per position.
+
+`finditer(program, ctx)` follows `re.finditer`: leftmost start, non-overlapping, matches
+confined to one sentence (each sentence is searched as if it were the whole text) unless
+`cross_sentence=True`. `mode="all"` reports, for every start token, the preferred match that
+starts there (matches may overlap).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsl.pattern.compiler import (BOL, CLOSE, EOL, JMP, KEEP_PRE, KEEP_SUF, LOOK, MATCH, MENTION, OPEN, SPLIT, TOKEN, Program)
+from dsl.doc.document import Document
+from dsl.frozen import constructor
+
+
+@dataclass(frozen=True)
+class MentionRef:
+    """A mention as the matcher sees it (any object with these attributes will do)."""
+
+    label: str
+    tok_start: int
+    tok_end: int
+    attrs: Mapping[str, str] = field(default_factory=dict)
+    ref: Any = None
+
+
+def index_mentions(mentions: Sequence[Any]) -> dict[str, dict[int, list[Any]]]:
+    """label -> start token -> mentions (longest first), the shape `MatchContext.mentions` wants."""
+    out: dict[str, dict[int, list[Any]]] = {}
+    for m in mentions:
+        out.setdefault(m.label, {}).setdefault(m.tok_start, []).append(m)
+    for by_start in out.values():
+        for lst in by_start.values():
+            lst.sort(key=lambda m: -m.tok_end)
+    return out
+
+
+@dataclass
+class MatchContext:
+    """Everything a program reads besides its own code, for one document.
+
+    `mentions`: label -> start token -> mentions starting there (objects with `.tok_start`,
+    `.tok_end`, `.attrs`; whatever they are, a capture wrapping exactly one `@Label` returns
+    the object itself as `Capture.mention_ref`). `sets`: the dynamic sets of this document.
+    The context caches per-token data; build a new one when the mentions change.
+    """
+
+    doc: Document
+    mentions: Mapping[str, Mapping[int, Sequence[Any]]] = field(default_factory=dict)
+    sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    _type_ids: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+    _by_start: dict[tuple[str, int], tuple[Any, ...]] = field(default_factory=dict, init=False, repr=False,
+                                                              compare=False)
+    _by_end: dict[str, dict[int, list[Any]]] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def type_ids(self) -> list[int]:
+        """A small integer per token: tokens with equal attributes share it (predicate cache key)."""
+        ids = self._type_ids
+        if ids is None:
+            seen: dict[Any, int] = {}
+            ids = []
+            for t in self.doc.tokens:
+                key = (t.text, t.word, t.norm, t.stem, t.pre, t.suf, t.definite, t.shape, t.sent_start,
+                       t.sent_end, t.analyses, tuple(sorted(t.extra.items())) if t.extra else ())
+                ids.append(seen.setdefault(key, len(seen)))
+            self._type_ids = ids
+        return ids
+
+    def starting(self, label: str, pos: int) -> tuple[Any, ...]:
+        """Mentions of `label` starting at token `pos`, longest first."""
+        key = (label, pos)
+        r = self._by_start.get(key)
+        if r is None:
+            ms = (self.mentions.get(label) or {}).get(pos) or ()
+            r = tuple(sorted((m for m in ms if m.tok_end > m.tok_start), key=lambda m: -m.tok_end))
+            self._by_start[key] = r
+        return r
+
+    def ending(self, label: str, pos: int) -> list[Any]:
+        """Mentions of `label` ending at token `pos` (exclusive end), longest first."""
+        if self._by_end is None:
+            idx: dict[str, dict[int, list[Any]]] = {}
+            for lab, by_start in self.mentions.items():
+                for ms in by_start.values():
+                    for m in ms:
+                        if m.tok_end > m.tok_start:
+                            idx.setdefault(lab, {}).setdefault(m.tok_end, []).append(m)
+            for d in idx.values():
+                for lst in d.values():
+                    lst.sort(key=lambda m: m.tok_start)
+            self._by_end = idx
+        return self._by_end.get(label, {}).get(pos, [])
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One span a named capture matched; `repeated` when the capture may match several times."""
+
+    tok_start: int
+    tok_end: int
+    start: int
+    end: int
+    mention_ref: Any = None
+    repeated: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """A match: token range, character offsets (trimmed, see the span rule) and captures.
+
+    `captures` has every capture name of the pattern; a capture that did not take part maps
+    to (); one that did maps to its spans in text order (several only inside repetition).
+    """
+
+    tok_start: int
+    tok_end: int
+    start: int
+    end: int
+    captures: Mapping[str, tuple[Capture, ...]] = field(default_factory=dict, hash=False)
+
+    def text(self, doc: Document) -> str:
+        return doc.text[self.start:self.end]
+
+
+class _Run:
+    """The state of one `finditer` call: caches, the current window, memo tables."""
+
+    __slots__ = ("prog", "ctx", "doc", "toks", "n", "stride", "sets", "types", "pcache", "cross",
+                 "starts", "ends", "lo", "hi", "visited", "sub_visited", "look_memo")
+
+    def __init__(self, prog: Program, ctx: MatchContext, cross: bool, types: list[int] | None = None,
+                 pcache: list[dict[int, bool]] | None = None) -> None:
+        # `types`/`pcache`: token type ids and per-predicate result caches (type id -> bool)
+        # shared with other programs (the pack-wide matcher, `dsl.pack.index`); by default
+        # this run's own.
+        self.prog = prog
+        self.ctx = ctx
+        self.doc = ctx.doc
+        self.toks = ctx.doc.tokens
+        self.n = len(self.toks)
+        self.stride = self.n + 1
+        self.sets = ctx.sets
+        self.types = types if types is not None else (ctx.type_ids() if prog.preds else [])
+        self.pcache: list[dict[int, bool]] = pcache if pcache is not None else [{} for _ in prog.preds]
+        self.cross = cross
+        if cross:
+            self.starts = {s for s, e in ctx.doc.sentences} | {0}
+            self.ends = {e for s, e in ctx.doc.sentences} | {self.n}
+        self.lo = self.hi = 0
+        self.visited: set[int] = set()
+
+    def rebind(self, prog: Program, pcache: list[dict[int, bool]]) -> None:
+        """Run another program (same document, types and sentence mode) from its first window on."""
+        self.prog = prog
+        self.pcache = pcache
+        self.lo = self.hi = 0
+
+    def window(self, lo: int, hi: int) -> None:
+        self.lo, self.hi = lo, hi
+        self.visited.clear()
+        if self.prog.subs:      # lookaround state, only for programs that have lookarounds
+            self.sub_visited: list[set[int]] = [set() for _ in self.prog.subs]
+            self.look_memo: dict[tuple[int, int], bool] = {}
+
+    # -- predicates
+    def test(self, pi: int, pos: int) -> bool:
+        tid = self.types[pos]
+        cache = self.pcache[pi]
+        r = cache.get(tid)
+        if r is None:
+            tok = self.toks[pos]
+            pred = self.prog.preds[pi]
+            if self.prog.pred_per_analysis[pi] and len(tok.analyses) > 1:
+                r = any(pred.eval(tok, an, self.sets) for an in tok.analyses)
+            else:
+                r = pred.eval(tok, tok, self.sets)
+            cache[tid] = r
+        return r
+
+    def mentions(self, label: str, pi: int, pos: int, forward: bool) -> list[Any]:
+        if forward:
+            ms = [m for m in self.ctx.starting(label, pos) if m.tok_end <= self.hi]
+        else:
+            ms = [m for m in self.ctx.ending(label, pos) if m.tok_start >= self.lo]
+        if pi >= 0:
+            pred = self.prog.preds[pi]
+            ms = [m for m in ms if pred.eval(getattr(m, "attrs", None) or {}, None, self.sets)]
+        return ms
+
+    def at_start(self, pos: int) -> bool:
+        return pos in self.starts if self.cross else pos == self.lo
+
+    def at_end(self, pos: int) -> bool:
+        return pos in self.ends if self.cross else pos == self.hi
+
+    def can_start(self, pos: int) -> bool:
+        first = self.prog.first_tokens
+        if first.any:
+            return True
+        for pi in first.preds:
+            if self.test(pi, pos):
+                return True
+        for label in first.labels:
+            if self.ctx.starting(label, pos):
+                return True
+        return False
+
+    # -- lookarounds
+    def look(self, k: int, pos: int) -> bool:
+        key = (k, pos)
+        r = self.look_memo.get(key)
+        if r is None:
+            code, forward = self.prog.subs[k]
+            visited = self.sub_visited[k]
+            if forward:
+                r = self.run(code, pos, visited) is not None
+            else:
+                r = self.run_back(code, pos, visited)
+            if r:
+                visited.clear()   # states on the successful path were not fully explored
+            self.look_memo[key] = r
+        return r
+
+    # -- the VM
+    def run(self, code: tuple[tuple[Any, ...], ...], start: int, visited: set[int]) -> Any:
+        """Forward search from `start`: (end, capture events, keep-flags trail) of the preferred path."""
+        hi, stride = self.hi, self.stride
+        test = self.test
+        stack: list[tuple[int, int, Any, Any]] = [(0, start, None, None)]
+        while stack:
+            pc, pos, caps, trail = stack.pop()
+            while True:
+                ins = code[pc]
+                op = ins[0]
+                if op == TOKEN:
+                    if pos >= hi:
+                        break
+                    pi = ins[1]
+                    if pi >= 0 and not test(pi, pos):
+                        break
+                    if ins[2]:
+                        trail = (pos, ins[2], trail)
+                    pos += 1
+                    pc += 1
+                elif op == SPLIT:
+                    key = pc * stride + pos
+                    if key in visited:
+                        break
+                    visited.add(key)
+                    stack.append((ins[2], pos, caps, trail))
+                    pc = ins[1]
+                elif op == JMP:
+                    pc = ins[1]
+                elif op == OPEN or op == CLOSE:
+                    caps = (ins[1], op == OPEN, pos, caps)
+                    pc += 1
+                elif op == MENTION:
+                    key = pc * stride + pos
+                    if key in visited:
+                        break
+                    visited.add(key)
+                    ms = self.mentions(ins[1], ins[2], pos, True)
+                    if not ms:
+                        break
+                    slot = ins[3]
+                    for m in reversed(ms[1:]):
+                        stack.append((pc + 1, m.tok_end, (slot, None, m, caps) if slot >= 0 else caps, trail))
+                    m = ms[0]
+                    if slot >= 0:
+                        caps = (slot, None, m, caps)
+                    pos = m.tok_end
+                    pc += 1
+                elif op == BOL:
+                    if not self.at_start(pos):
+                        break
+                    pc += 1
+                elif op == EOL:
+                    if not self.at_end(pos):
+                        break
+                    pc += 1
+                elif op == LOOK:
+                    if self.look(ins[1], pos) == ins[2]:
+                        break
+                    pc += 1
+                else:  # MATCH
+                    return pos, caps, trail
+        return None
+
+    def run_back(self, code: tuple[tuple[Any, ...], ...], end: int, visited: set[int]) -> bool:
+        """Reversed search (lookbehind): does some path consume tokens leftwards from `end`?"""
+        lo, stride = self.lo, self.stride
+        test = self.test
+        stack = [(0, end)]
+        while stack:
+            pc, pos = stack.pop()
+            while True:
+                ins = code[pc]
+                op = ins[0]
+                if op == TOKEN:
+                    if pos <= lo:
+                        break
+                    pi = ins[1]
+                    if pi >= 0 and not test(pi, pos - 1):
+                        break
+                    pos -= 1
+                    pc += 1
+                elif op == SPLIT or op == MENTION:
+                    key = pc * stride + pos
+                    if key in visited:
+                        break
+                    visited.add(key)
+                    if op == SPLIT:
+                        stack.append((ins[2], pos))
+                        pc = ins[1]
+                    else:
+                        ms = self.mentions(ins[1], ins[2], pos, False)
+                        if not ms:
+                            break
+                        for m in ms[1:]:
+                            stack.append((pc + 1, m.tok_start))
+                        pos = ms[0].tok_start
+                        pc += 1
+                elif op == JMP:
+                    pc = ins[1]
+                elif op == BOL:
+                    if not self.at_start(pos):
+                        break
+                    pc += 1
+                elif op == EOL:
+                    if not self.at_end(pos):
+                        break
+                    pc += 1
+                elif op == LOOK:
+                    if self.look(ins[1], pos) == ins[2]:
+                        break
+                    pc += 1
+                elif op == MATCH:
+                    return True
+                else:  # pragma: no cover - captures are not allowed in lookarounds
+                    pc += 1
+        return False
+
+    # -- results
+    def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
+        return build_match(self.toks, start, end, caps, trail, self.prog.capture_names,
+                           self.prog.repeated_captures)
+
+
+
+def build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any,
+                names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
+    """The Match for tokens [start, end): spans by the span rule (clitics kept only where the
+    consuming element tested them, per `trail`), captures from the VM's event list in text order.
+    Shared by the VM and by `explain`'s tracer, so both build matches the same way."""
+    flags: dict[int, int] | None = None
+    if trail is not None:
+        flags = {}
+        while trail is not None:
+            p, f, trail = trail
+            flags[p] = f
+    if caps is None:
+        captures: dict[str, tuple[Capture, ...]] = dict.fromkeys(names, ()) if names else {}
+    else:
+        out: dict[str, list[Capture]] = {nm: [] for nm in names}
+        events = []
+        while caps is not None:
+            slot, kind, val, caps = caps
+            events.append((slot, kind, val))
+        opened: dict[int, int] = {}
+        refs: dict[int, Any] = {}
+        for slot, kind, val in reversed(events):
+            if kind is True:
+                opened[slot] = val
+                refs.pop(slot, None)
+            elif kind is None:
+                refs[slot] = val
+            else:
+                a = opened.pop(slot)
+                s, e = _span(toks, flags, a, val)
+                nm = names[slot]
+                out[nm].append(_make_capture(a, val, s, e, refs.pop(slot, None), nm in repeated))
+        captures = {k: tuple(v) for k, v in out.items()}
+    if flags is None:
+        return _make_match(start, end, toks[start].start, toks[end - 1].end, captures)
+    s, e = _span(toks, flags, start, end)
+    return _make_match(start, end, s, e, captures)
+
+
+def _span(toks: Sequence[Any], flags: dict[int, int] | None, a: int, b: int) -> tuple[int, int]:
+    """The offsets of Document.span(a, b, keep_pre=..., keep_suf=...) per the trail's flags,
+    without building a Span."""
+    first, last = toks[a], toks[b - 1]
+    if not flags:
+        return first.start, last.end
+    return (first.word_start if flags.get(a, 0) & KEEP_PRE else first.start,
+            last.word_end if flags.get(b - 1, 0) & KEEP_SUF else last.end)
+
+
+_make_match = constructor(Match)
+_make_capture = constructor(Capture)
+
+
+def _windows(doc: Document, cross: bool) -> list[tuple[int, int]]:
+    n = len(doc.tokens)
+    if cross or not doc.sentences:
+        return [(0, n)] if n else []
+    return [(s, e) for s, e in doc.sentences if e > s]
+
+
+def finditer(program: Program, ctx: MatchContext, *, mode: str = "first",
+             cross_sentence: bool = False) -> Iterator[Match]:
+    """The matches of `program` in `ctx.doc`, in text order.
+
+    mode "first": like `re.finditer` (leftmost, then continue after the match; no overlap).
+    mode "all": for every start token, the preferred match starting there (overlaps allowed).
+    """
+    if mode not in ("first", "all"):
+        raise ValueError(f"mode must be 'first' or 'all', not {mode!r}")
+    run = _Run(program, ctx, cross_sentence)
+    need = program.min_length
+    for lo, hi in _windows(ctx.doc, cross_sentence):
+        run.window(lo, hi)
+        pos = lo
+        while pos + need <= hi:
+            if not run.can_start(pos):
+                pos += 1
+                continue
+            r = run.run(program.code, pos, run.visited)
+            if r is None:
+                pos += 1
+                continue
+            end, caps, trail = r
+            yield run.build(pos, end, caps, trail)
+            run.visited.clear()   # the successful path's states were not fully explored
+            pos = end if mode == "first" else pos + 1
+
+
+def search_all(program: Program, ctx: MatchContext, **kw: Any) -> list[Match]:
+    """`list(finditer(...))`, for convenience."""
+    return list(finditer(program, ctx, **kw))

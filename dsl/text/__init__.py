@@ -1,0 +1,1 @@
+"""Characters: normalization with an offset map back to the original, and tokenization."""

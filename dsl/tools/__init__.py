@@ -1,0 +1,1 @@
+"""Rule writers' tools: rule examples as tests, explain, corpus statistics, pack diffs."""
