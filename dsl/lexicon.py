@@ -239,7 +239,7 @@ class _Table:
         try:
             keys.fromfile(fh, n)
             starts.fromfile(fh, (1 << _BUCKET_BITS) + 1)
-        except EOFError:
+        except (EOFError, ValueError):   # truncated (ValueError: a partial item)
             return None
         vals = fh.read(n + 1)
         if len(vals) != n:
