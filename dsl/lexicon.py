@@ -13,10 +13,12 @@ layer can tell that the word is *not* a common Arabic word.
   caller's gazetteer names (حسن is a word too, but may be a name) and the name particles
   (بن، أبو، عبد، آل), which in news text occur inside names.
 
-`Lexicon.is_word(form)` asks the analyzer's question before it splits a leading ب/ل/و/ف/ك or
-a pronoun suffix off a word: is the candidate core a known word? It uses the lexical
-evidence only (a gazetteer name that is also a word, حسن, is a word; a name particle is a
-word), so a name that merely looks segmentable (لاريجاني = ل + اريجاني?) stays whole.
+`Lexicon.is_word(form)` and `Lexicon.keeps_whole(word, core)` answer the analyzer's
+questions before it splits a leading ب/ل/و/ف/ك or a pronoun suffix off a word: is the
+candidate core a known word (lexical evidence only: a gazetteer name that is also a word,
+حسن, is a word; so is a name particle)? Is the whole word clearly more frequent than that
+core (a real split makes a form rarer than its core: وقال < قال)? A name that merely looks
+segmentable (لاريجاني = ل + اريجاني?, بولسونارو = ب + ولسونارو?) then stays whole.
 
 Source of the vocabulary
 ------------------------
@@ -40,25 +42,31 @@ as part of the word:
   names, places) are "unknown" whatever their frequency, nationality adjectives, titles and
   role words are "common".
 
-Why wordfreq: it is the only freely licensed, pip-installable source of Arabic *surface*
-frequencies (clitics and article included) big enough for news vocabulary: code Apache-2.0,
+Why wordfreq: it is the one freely licensed, pip-installable source of Arabic *surface*
+frequencies (article and clitics included) big enough for news vocabulary: code Apache-2.0,
 data CC BY-SA 4.0 (Arabic from Wikipedia, subtitles, news, web text and social media); its
 dependencies (ftfy, langcodes, locate, msgpack, regex, wcwidth) are pure Python or ship
 wheels. It is a **runtime dependency**: nothing of its data, nor anything derived from it,
-is in this repository. Its Arabic "large" list (620,701 forms down to Zipf 1, a 3 MB file
-inside the 56 MB wheel that holds every language; reading it takes 0.4 s) keeps hamza
-spellings and ى apart, removes diacritics and tatweel, keeps the article and every clitic on
-the word (وقال, للرئيس are forms of their own) and splits nothing. At first use the list is
-normalized with `dsl.normalize.normalize_word`, summed per normalized Arabic-letter form
-(522k forms) and stored in the user's cache directory (`cache_dir()`) as a compact table:
-the sorted 64-bit BLAKE2b hashes of the forms and one byte of Zipf x 10 each (4.7 MB),
-written atomically and keyed by the wordfreq version, `CODE_VERSION`, the word list and the
-normalization options. Building takes about 2 s once; later loads read the table in a few
-milliseconds and hold about 5 MB. Other sources considered: team-written templatic morphology
-alone (kept as the "verb"/"noun" signals and as the fallback: it cannot tell a rare word
-from a name), arramooz-pysqlite (GPL, lemmas without surface frequencies, would need its own
-inflection engine: not worth even an optional extra), CAMeL Tools' databases (separate large
-downloads, not a pip package).
+is in this repository. Its Arabic "large" list (620,701 forms down to Zipf 1; "small" has
+57k, too few for rare inflections) is a 3 MB file inside the 56 MB wheel that holds every
+language; wordfreq removes diacritics and tatweel but keeps hamza spellings and ى apart,
+keeps the article and every clitic on the word (وقال, للرئيس are forms of their own) and
+splits nothing; importing it and reading the list take about 0.5 s, too slow for every run.
+So at first use the list is normalized with `dsl.normalize.normalize_word`, summed per
+normalized Arabic-letter form (522k forms) and stored in the user's cache directory
+(`cache_dir()`) as a compact table: the sorted 64-bit BLAKE2b hashes of the forms, a 16-bit
+bucket index and one byte of Zipf x 10 per form (4.7 MB), written atomically (temporary file
++ rename) and keyed by `CODE_VERSION`, wordfreq's version, the size and time of its data
+file, the word list and the normalization options. Building takes 3-5 s and about 190 MB
+of memory, once per user and wordfreq version; later `Lexicon.load()` calls read the table
+in about 5 ms (wordfreq is not even imported) and hold about 5 MB.
+
+Other sources considered: team-written templatic morphology alone (kept as the "verb" and
+"noun" signals and as the fallback, but it cannot tell a rare word from a name: it calls
+only half of ordinary news words known), arramooz-pysqlite (GPL, lemmas without surface
+frequencies, would need its own inflection engine: not worth even an optional extra),
+CAMeL Tools' morphology databases (separate large downloads at run time, not a pip
+package).
 
 Without wordfreq (not installed, or its data unreadable), `Lexicon.load()` still works: the
 frequency signals are off, one line goes to stderr once per process, and the lexicon falls
@@ -84,10 +92,11 @@ How the signals combine (the first that decides wins; thresholds are named const
 8. otherwise "unknown".
 
 The thresholds were set on aggregate figures of tagged news text (tests/eval/
-lexicon_coverage.py); no word of that text is in any list here.
+lexicon_coverage.py: about 96.5% of ordinary tokens known, 80% of person tokens possible
+names with the project's gazetteers); no word of that text is in any list here.
 
-Speed: `Lexicon.load()` is cached per process; a classification costs a handful of table
-look-ups (about 1 us each) and is memoized per (stem, definite).
+Speed: `Lexicon.load()` is cached per process; a new stem costs a handful of table look-ups
+(15-30 us in all) and answers are memoized per (stem, definite, suffixed).
 """
 from __future__ import annotations
 
@@ -232,15 +241,17 @@ class _Table:
             n = int(fh.readline())
         except ValueError:
             return None
-        keys = array("Q")
-        starts = array("I")
-        if keys.itemsize != 8 or starts.itemsize != 4 or n < 0:  # pragma: no cover
+        if n < 0 or n > 1 << 32:
             return None
-        try:
-            keys.fromfile(fh, n)
-            starts.fromfile(fh, (1 << _BUCKET_BITS) + 1)
-        except (EOFError, ValueError):   # truncated (ValueError: a partial item)
+        # read straight into the arrays (no intermediate bytes: half the peak memory)
+        keys = array("Q", [0]) * n
+        starts = array("I", [0]) * ((1 << _BUCKET_BITS) + 1)
+        if keys.itemsize != 8 or starts.itemsize != 4:  # pragma: no cover
             return None
+        for arr in (keys, starts):
+            view = memoryview(arr).cast("B")
+            if fh.readinto(view) != len(view):   # truncated
+                return None
         vals = fh.read(n + 1)
         if len(vals) != n:
             return None
