@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dsl.bench.harness import generate_corpus, synthetic_gazetteer, synthetic_pack
+from dsl.bench.corpus import generate_corpus
+from dsl.bench.packs import synthetic_gazetteer, synthetic_pack
 from dsl.cli.main import main
 from dsl.morph.analyzer import default_analyzer
 from dsl.pack.pack import Pack

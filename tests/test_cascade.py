@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import dsl.pack.cascade as cascade
-from dsl.bench.harness import generate_corpus
+from dsl.bench.corpus import generate_corpus
 from dsl.morph.analyzer import default_analyzer
 from dsl.pack.pack import Pack
 

@@ -24,7 +24,9 @@ from hypothesis import strategies as st
 
 from dsl.io.inputs import InputDoc, InputProblem
 from dsl.doc.mention import Mention
-from dsl.engines.pool import (DIED, EngineError, PackRef, chunked, dumps_pack, expand_globs, match_auto, match_parallel, ordered_results, portable)
+from dsl.cli.match import expand_globs
+from dsl.engines.common import EngineError, PackRef, chunked, dumps_pack, ordered_results, portable
+from dsl.engines.pool import DIED, match_auto, match_parallel
 from dsl.engines.sequential import DocResult, match_documents
 
 ROOT = Path(__file__).resolve().parent.parent

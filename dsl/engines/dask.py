@@ -11,12 +11,13 @@ Three ways in, all giving exactly what the sequential engine gives:
   `--dask local` run. Documents are read where the command runs and sent to the cluster in
   chunks (a bounded number in flight); results come back in input order, like the process pool.
 
-What travels to the workers: the compiled pack, pickled once (`parallel.PackRef`, a few hundred
+What travels to the workers: the compiled pack, pickled once (`common.PackRef`, a few hundred
 KiB) and sent once to each worker (`Client.scatter(..., broadcast=True)` for the command line;
 one graph key that every partition depends on for bags and dataframes), where it is unpickled
 once per process; then the documents' ids and texts; mentions come back without tokens. The
 workers need arabic-ie installed (the same version), not the rule or gazetteer files: those
-are inside the compiled pack. No code is shipped: tasks name functions of this module.
+are inside the compiled pack. No code is shipped: tasks name functions of arabic-ie (here and in
+`common`).
 """
 from __future__ import annotations
 
@@ -28,22 +29,27 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
-from dsl.io.inputs import InputDoc, InputProblem, cpu_count
 from dsl.doc.mention import Mention
-from dsl.engines.pool import (CHUNK_CHARS, CHUNK_DOCS, WINDOW_PER_WORKER, EngineError, PackRef, chunked, match_pairs_ref, ordered_results)
+from dsl.engines.common import EngineError, PackRef, chunked, match_pairs_ref, ordered_results
+from dsl.engines.defaults import CHUNK_CHARS, CHUNK_DOCS, WINDOW_PER_WORKER
 from dsl.engines.sequential import DocResult
+from dsl.io.inputs import InputDoc, InputProblem, cpu_count
 
 #: Columns of `match_dataframe`'s result.
 COLUMNS = ("doc", "label", "start", "end", "text", "rule", "args", "attrs")
+
+
 class DocumentError(Exception):
     """A document failed to match (in `match_bag` / `match_dataframe` with `on_error="raise"`)."""
 
 
-def _require_dask() -> None:
+def _require_dask() -> Any:
+    """The `dask` module; an `EngineError` saying how to install it when it is missing."""
     try:
-        import dask  # noqa: F401
+        import dask
     except ImportError:  # pragma: no cover - the extra is installed for the tests
         raise EngineError("Dask is not installed: pip install 'arabic-ie[dask]'") from None
+    return dask
 
 
 def _ref(pack: Any) -> PackRef:

@@ -28,7 +28,11 @@ MAX_FIXPOINT_ROUNDS = 8
 
 
 class RuleObserver(Protocol):
-    """Told about every rule run of a cascade (for `explain` and `stats`); costs nothing when absent."""
+    """Told about every rule run of a cascade (for `explain`, `stats`, `bench`); costs nothing when absent.
+
+    An observer that also has a method `rule_started(rule, round, starts)` is told, before each
+    `rule_ran`, at how many token positions the rule's VM was started (what the index left to try).
+    """
 
     def rule_ran(self, rule: "CompiledRule", ctx: MatchContext, round: int, seconds: float, new: int) -> None:
         """`rule` ran over `ctx` in fixed-point round `round` (0-based), took `seconds` and made `new` mentions."""
@@ -136,6 +140,7 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
     compiled = for_pack(pack)
     matcher = compiled.matcher
     doc_types = None
+    started = getattr(observer, "rule_started", None)
     for phase_no, phase in enumerate(pack.phases):
         indexed_all, produced_all = compiled.phase_rules[phase_no]
         if allowed is None:
@@ -154,9 +159,11 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
                 doc_types = matcher.prepare(doc)
             # With an observer, each rule's time is its own search plus its share of the shared pass.
             timings: dict[int, float] | None = {} if observer is not None else None
+            start_counts: dict[int, int] | None = {} if started is not None else None
             found = matcher.search(ctx, group=phase_no,
                                    rules=None if active is indexed_all else [i for i, _ in active],
-                                   doc_types=doc_types, timings=timings)
+                                   doc_types=doc_types, timings=timings,
+                                   start_counts=start_counts)
             new: list[Mention] = []
             by_index = compiled.rule_at
             for k, rule in (active if observer is not None else [(k, by_index[k]) for k in sorted(found)]):
@@ -171,6 +178,8 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
                             new.append(m)
                 if observer is not None:
                     assert timings is not None
+                    if started is not None and start_counts is not None:
+                        started(rule, round_, start_counts.get(k, 0))
                     observer.rule_ran(rule, ctx, round_, timings.get(k, 0.0) + perf_counter() - t0, len(new) - n0)
             for m in new:
                 mentions[m.label].append(m)

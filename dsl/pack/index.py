@@ -548,15 +548,16 @@ class PackMatcher:
         return r
 
     def search(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
-               doc_types: DocTypes | None = None, timings: dict[int, float] | None = None
-               ) -> dict[int, list[Match]]:
+               doc_types: DocTypes | None = None, timings: dict[int, float] | None = None,
+               start_counts: dict[int, int] | None = None) -> dict[int, list[Match]]:
         """Matches of every rule of `group` (or only `rules`, a subset of it) over `ctx.doc`.
 
         Returns rule index -> matches, in text order, exactly those of
         `matcher.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
         rules without a match are left out (the work is proportional to the rules that can start).
         With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
-        pass proportional to the start positions it was given.
+        pass proportional to the start positions it was given. With `start_counts`, adds the number of
+        positions each rule's VM was started at.
         """
         t_start = perf_counter() if timings is not None else 0.0
         dt = doc_types if doc_types is not None and doc_types.doc is ctx.doc else self.prepare(ctx.doc)
@@ -686,6 +687,8 @@ class PackMatcher:
                 for k in rule.dyn_slots:
                     pc[k] = dyn_pcache.setdefault(rule.gmap[k], {})
             found = self._run_rule(rule.spec, ctx, dt, pos_list, pc, runs)
+            if start_counts is not None:
+                start_counts[r] = start_counts.get(r, 0) + len(pos_list)
             if found:
                 out[r] = found
             if timings is not None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from dsl.errors import SourcePos
 from dsl.doc.mention import Arg, Mention
+from dsl.errors import SourcePos
 from dsl.pack.source import ExampleDecl, ExpectDecl
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dsl.pack.pack import CompiledRule, Pack
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ def _args_problem(e: ExpectDecl, m: Mention) -> str | None:
     return None
 
 
-def check_example(pack, rule, ex: ExampleDecl) -> ExampleResult:  # noqa: ANN001 - Pack/CompiledRule
+def check_example(pack: "Pack", rule: "CompiledRule", ex: ExampleDecl) -> ExampleResult:
     """Run one example through the whole pack and compare with what it expects."""
     result = pack.run(ex.text, id="example")
     labels = {rule.label} | {e.label for e in ex.expect}
@@ -108,7 +112,7 @@ def check_example(pack, rule, ex: ExampleDecl) -> ExampleResult:  # noqa: ANN001
                          tuple(matched))
 
 
-def run_examples(pack, rule_names: Iterable[str] | None = None) -> list[ExampleResult]:  # noqa: ANN001
+def run_examples(pack: "Pack", rule_names: Iterable[str] | None = None) -> list[ExampleResult]:
     """Every example of every enabled rule (or of the named rules), in pack order."""
     wanted = set(rule_names) if rule_names is not None else None
     out = []
