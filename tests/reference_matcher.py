@@ -47,8 +47,8 @@ SUFFIXES = ("هما", "هم", "ها", "ه", "ي")
 
 
 def _normalize(s: str) -> str:
-    from dsl.pattern.compiler import normalize_value
-    return normalize_value(s)
+    from dsl.text.normalize import normalize_word   # what the compiler normalizes pattern values with
+    return normalize_word(s)
 
 
 class ToyAnalyzer:

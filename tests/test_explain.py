@@ -1,8 +1,8 @@
 """`arabic-ie explain`: why a rule matched or not, and what the overlap policy did with it.
 
-The explanation must be honest: its interpreter has to find exactly what the real matcher
-finds, which is checked for every shipped rule on the sample articles and on every rule
-example, and for random texts.
+The explanation must be honest: its traced run of the VM has to find exactly what the plain
+search and the cascade find, which is checked for every shipped rule on the sample articles
+and on every rule example, and for random texts.
 """
 from __future__ import annotations
 

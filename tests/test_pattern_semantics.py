@@ -6,13 +6,16 @@ Letter documents (one token per character, tests/reference_matcher.py) keep the 
 from __future__ import annotations
 
 import pickle
+import subprocess
+import sys
 import threading
 import time
 import warnings
 
 import pytest
 
-from dsl.pattern import compiler
+from dsl.pattern import program
+from dsl.pattern import syntax as S
 from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.doc.token import Analysis, Token
 from dsl.doc.document import Document
@@ -200,6 +203,55 @@ def test_program_metadata():
     assert "TOKEN" in p.dump()
 
 
+def test_program_records_the_element_each_instruction_comes_from():
+    p = compile_pattern('(?<t> [stem in ab]) (?: "c" | @P)+ (?! "a")', ENV)
+    assert len(p.origins) == len(p.code) and [len(o) for o in p.sub_origins] == [len(c) for c, _ in p.subs]
+    shown = [(program.OPNAMES[ins[0]], S.format_pattern(node)) for ins, node in zip(p.code, p.origins)]
+    assert shown[:3] == [("OPEN", "(?<t> [stem in ab])"), ("TOKEN", "[stem in ab]"), ("CLOSE", "(?<t> [stem in ab])")]
+    assert ("MENTION", "@P") in shown and ("SPLIT", '[stem="c"] | @P') in shown
+    assert shown[-2:] == [("LOOK", '(?! [stem="a"])'), ("MATCH", S.format_pattern(p.ast))]
+    assert p.sub_origins[0][0] == S.TokenAtom(S.Compare("stem", "=", S.Text("a")))
+    assert '# 1:7 [stem in ab]' in p.dump()
+
+
+class Recorder:
+    def __init__(self):
+        self.events = []
+
+    def on_run(self, run, code, start):
+        self.events.append(("run", code is run.prog.code, start))
+
+    def on_fail(self, code, pc, pos):
+        self.events.append(("fail", pc, pos))
+
+    def on_match(self, code, pos):
+        self.events.append(("match", pos))
+
+
+def test_an_observer_sees_every_attempt_and_where_each_path_stopped():
+    p = compile_pattern('"a" (?: "b" | "c") "d"', ENV)
+    doc = letters_document("xabdacx")
+    plain = list(finditer(p, MatchContext(doc)))
+    rec = Recorder()
+    assert list(finditer(p, MatchContext(doc), observer=rec)) == plain and len(plain) == 1
+    ev = rec.events
+    # every start token is tried, even "x" (the plain search skips tokens that cannot start a match)
+    assert [e[2] for e in ev if e[0] == "run"] == [0, 1, 4]
+    # at 0 the first TOKEN fails on "x"; at 1 the match ends before token 4; at 4 "b" fails on token 5,
+    # then "c" holds there and "d" fails on token 6
+    assert ev[:4] == [("run", True, 0), ("fail", 0, 0), ("run", True, 1), ("match", 4)]
+    assert ev[4] == ("run", True, 4)
+    assert [(S.format_pattern(p.origins[pc]), pos) for _, pc, pos in ev[5:]] == [('[stem="b"]', 5), ('[stem="d"]', 6)]
+
+
+def test_the_vm_loads_without_the_parser_or_the_compiler():
+    code = ("import sys, dsl.pattern.vm; print(sorted(m for m in sys.modules if m.split('.')[0] == 'lark' "
+            "or m in ('dsl.pattern.parser', 'dsl.pattern.compiler')))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[]"
+
+
 def test_program_pickles_and_runs_the_same():
     p = compile_pattern('(?<x> [norm=/[ab]/])+ "c"', ENV)
     doc = letters_document("abcabc")
@@ -238,8 +290,7 @@ def test_no_pattern_hangs_the_matcher():
 
 
 def test_regex_constraints_have_a_timeout(monkeypatch):
-    monkeypatch.setattr(compiler, "REGEX_TIMEOUT", 0.01)
-    monkeypatch.setattr(compiler, "_timeout_warned", False)
+    monkeypatch.setattr(program, "REGEX_TIMEOUT", 0.01)
     slow = "ab" * 100 + "dc"
     doc = Document(slow, (Token(0, 0, len(slow), 0, len(slow), slow, slow, slow, slow, sent_start=True,
                                 sent_end=True),), ((0, 1),))
@@ -249,11 +300,11 @@ def test_regex_constraints_have_a_timeout(monkeypatch):
         t = time.perf_counter()
         assert list(finditer(prog, MatchContext(doc))) == []
         assert time.perf_counter() - t < 2
-    assert any(issubclass(x.category, compiler.RegexTimeoutWarning) for x in w)
+    assert any(issubclass(x.category, program.RegexTimeoutWarning) for x in w)
 
 
 def test_regex_constraints_ignore_overlong_values():
-    long = "a" * (compiler.REGEX_MAX_INPUT + 1)
+    long = "a" * (program.REGEX_MAX_INPUT + 1)
     doc = Document(long, (Token(0, 0, len(long), 0, len(long), long, long, long, long),), ((0, 1),))
     assert list(finditer(compile_pattern("[norm=/a+/]", ENV), MatchContext(doc))) == []
     assert len(list(finditer(compile_pattern("[norm!=/a+/]", ENV), MatchContext(doc)))) == 1
@@ -262,7 +313,7 @@ def test_regex_constraints_ignore_overlong_values():
 def test_predicates_are_cached_per_distinct_token():
     calls = []
 
-    class Counting(compiler.PredEq):
+    class Counting(program.PredEq):
         def eval(self, tok, an, sets):
             calls.append(tok.i)
             return super().eval(tok, an, sets)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from dsl.cli.main import main
-from dsl.pattern.compiler import REGEX_TIMEOUT, RegexTimeoutWarning
+from dsl.pattern.program import REGEX_TIMEOUT, RegexTimeoutWarning
 from dsl.pack.pack import Pack
 
 
@@ -63,7 +63,7 @@ def test_the_command_line_prints_a_regex_timeout_as_one_warning_line(tmp_path, c
 
 
 def test_a_regex_that_keeps_timing_out_is_switched_off_so_the_total_time_is_bounded(tmp_path):
-    from dsl.pattern.compiler import REGEX_MAX_TIMEOUTS
+    from dsl.pattern.program import REGEX_MAX_TIMEOUTS
     pack = Pack.load([write(tmp_path, "slow4.yaml", SLOW)])
     words = " ".join("a" * (200 + k) for k in range(REGEX_MAX_TIMEOUTS + 30))   # all distinct: no cache hit
     with pytest.warns(RegexTimeoutWarning) as rec:
@@ -77,7 +77,7 @@ def test_a_regex_that_keeps_timing_out_is_switched_off_so_the_total_time_is_boun
 
 
 def test_values_longer_than_regex_max_input_never_reach_the_regex(tmp_path):
-    from dsl.pattern.compiler import REGEX_MAX_INPUT
+    from dsl.pattern.program import REGEX_MAX_INPUT
     pack = Pack.load([write(tmp_path, "slow3.yaml", SLOW)])
     with warnings.catch_warnings():
         warnings.simplefilter("error")              # no timeout: the regex is never run

@@ -1,6 +1,6 @@
 """Pack-wide matching: every rule of a phase searched in one pass, at a cost set by the text.
 
-Running each rule's program over the whole document (`matcher.finditer` per rule) costs
+Running each rule's program over the whole document (`vm.finditer` per rule) costs
 rules x tokens: each rule tests its first-token constraints at every token. Here a whole pack
 is compiled once into a `PackMatcher`:
 
@@ -25,7 +25,7 @@ is compiled once into a `PackMatcher`:
    `"مع" [] [stem in titles]`, a title one or two tokens on. Distance-1 tests are cached per
    pair of token types; the others are a few cached lookups per candidate position.
 5. **One pass per document** yields, for each rule, the sorted positions where it can start;
-   each rule's VM (`matcher._Run`, unchanged) then runs only there, with the same window,
+   each rule's VM (`dsl.pattern.vm.Run`, unchanged) then runs only there, with the same window,
    resume and memo logic as `finditer`, so matches, captures and their order are exactly
    those of `finditer(rule.program, ctx, mode=..., cross_sentence=...)`.
 
@@ -54,9 +54,10 @@ from operator import add, attrgetter, mul
 from time import perf_counter
 from typing import Any
 
-from dsl.pattern.compiler import (ANALYSIS_ATTRS, CLOSE, JMP, OPEN, SPLIT, TOKEN, PredAnd, PredEq, PredIn, PredNot, PredOr, PredRegex, Program, get_value)
+from dsl.pattern.program import (ANALYSIS_ATTRS, CLOSE, JMP, OPEN, SPLIT, TOKEN, PredAnd, PredEq, PredIn, PredNot,
+                                 PredOr, PredRegex, Program, get_value, holds_on_token)
 from dsl.doc.document import Document
-from dsl.pattern.vm import Match, MatchContext, _Run, _windows
+from dsl.pattern.vm import Match, MatchContext, Run, sentence_windows
 from dsl.morph.analyzer import entry_ids
 
 __all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "for_pack", "required_literal"]
@@ -455,7 +456,7 @@ class PackMatcher:
                         t = types[k] = len(caches.keys)
                         caches.keys.append(toks[i])
                     tids[i] = t
-        windows = _windows(doc, False)
+        windows = sentence_windows(doc, False)
         win_of = [-1] * len(toks)
         for w, (lo, hi) in enumerate(windows):
             win_of[lo:hi] = [w] * (hi - lo)
@@ -539,12 +540,7 @@ class PackMatcher:
     def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
         r = cache.get(tid)
         if r is None:
-            pred = self.preds[g]
-            if self.per_analysis[g] and len(tok.analyses) > 1:
-                r = any(pred.eval(tok, an, sets) for an in tok.analyses)
-            else:
-                r = pred.eval(tok, tok, sets)
-            cache[tid] = r
+            r = cache[tid] = holds_on_token(self.preds[g], self.per_analysis[g], tok, sets)
         return r
 
     def search(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
@@ -553,7 +549,7 @@ class PackMatcher:
         """Matches of every rule of `group` (or only `rules`, a subset of it) over `ctx.doc`.
 
         Returns rule index -> matches, in text order, exactly those of
-        `matcher.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
+        `vm.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
         rules without a match are left out (the work is proportional to the rules that can start).
         With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
         pass proportional to the start positions it was given. With `start_counts`, adds the number of
@@ -670,7 +666,7 @@ class PackMatcher:
             active = list(members)
         full = range(n)
         rule_pc = caches.rule_pc
-        runs: dict[bool, _Run] = {}
+        runs: dict[bool, Run] = {}
         for r in active:
             rule = self.rules[r]
             pos_list: Sequence[int] | None = full if rule.any else positions.get(r)
@@ -700,7 +696,7 @@ class PackMatcher:
         return out
 
     def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],
-                  pcache: list[dict[int, bool]], runs: dict[bool, _Run]) -> list[Match]:
+                  pcache: list[dict[int, bool]], runs: dict[bool, Run]) -> list[Match]:
         """`finditer` restricted to the positions where the rule can start (same windows, same order).
 
         `runs` holds this search's VM states (one per sentence mode), rebound to each rule in
@@ -709,7 +705,7 @@ class PackMatcher:
         prog = spec.program
         run = runs.get(spec.cross_sentence)
         if run is None:
-            run = runs[spec.cross_sentence] = _Run(prog, ctx, spec.cross_sentence, types=dt.tids, pcache=pcache)
+            run = runs[spec.cross_sentence] = Run(prog, ctx, spec.cross_sentence, types=dt.tids, pcache=pcache)
         else:
             run.rebind(prog, pcache)
         need = prog.min_length

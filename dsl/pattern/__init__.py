@@ -1,1 +1,2 @@
-"""The pattern language: grammar and AST (`syntax`), `parser`, `compiler` to a `program`, the `vm` that runs it, and `lint`."""
+"""The pattern language: grammar and AST (`syntax`), `parser`, `compiler` to a `program`,
+the `vm` that runs it, and `lint`."""

@@ -1,8 +1,9 @@
-"""AST -> Program: resolve macros and shorthands, check names, compile to matcher instructions.
+"""AST -> Program: resolve macros and shorthands, check names, emit the VM's instructions.
 
-Like Python's `sre_compile`: `parser.py` gives an AST, this module checks it against a
-`CompileEnv` (attributes, sets, labels, macros) and emits a flat program for the backtracking
-VM in `matcher.py`. Every semantic error is a positioned `PatternError`.
+Like CPython's `re/_compiler.py`: `parser.py` gives an AST, this module checks it against a
+`CompileEnv` (attributes, sets, labels, macros) and emits a flat `Program` (`program.py`:
+opcodes, predicates) for the backtracking VM in `vm.py`. Every semantic error is a
+positioned `PatternError`.
 
 Steps
   1. resolve: macros are parsed (once, cached) and inlined (recursive macros are errors);
@@ -12,16 +13,16 @@ Steps
   2. check: the pattern must consume at least one token; a repeated element (`*`, `+`,
      `{n,m}` with m > 1) must consume at least one token; a capture must consume at least one
      token and may not sit inside a lookaround.
-  3. emit: instructions (tuples, see the opcodes below); lookarounds become sub-programs
-     (lookbehinds compiled reversed); counted repetition is expanded (bounded by
-     `MAX_PROGRAM`); token constraints become predicate objects (`Pred*`) shared by index.
+  3. emit: instructions (tuples, see the opcodes in `program.py`), each with the AST node it
+     comes from (`Program.origins`); lookarounds become sub-programs (lookbehinds compiled
+     reversed); counted repetition is expanded (bounded by `MAX_PROGRAM`); token constraints
+     become predicate objects (`Pred*`) shared by index.
 
 Program is picklable and immutable, so one program may run in many threads at once.
 """
 from __future__ import annotations
 
 import difflib
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -29,59 +30,20 @@ from typing import Any
 
 import regex as _re
 
-from dsl.pattern import syntax as S
 from dsl.doc.token import SHAPES, Analysis
 from dsl.errors import Origin, PatternError, SourcePos
+from dsl.pattern import syntax as S
 from dsl.pattern.parser import error_node, parse_pattern
+from dsl.pattern.program import (BOL, BOOL_ATTRS, BUILTIN_ATTRS, EOL, JMP, KEEP_PRE, KEEP_PRE_ATTRS, KEEP_SUF,
+                                 KEEP_SUF_ATTRS, LOOK, MATCH, MENTION, OPEN, SPLIT, TOKEN, CLOSE, Code, FirstSet,
+                                 PredAnd, PredEq, PredFlag, PredIn, PredNot, PredOr, PredRegex, Program, level_of,
+                                 normalize_value, per_analysis)
 
 # ---------------------------------------------------------------- limits
 
 MAX_PROGRAM = 50_000          # instructions, after expanding counted repetition and macros
 MAX_EXPANDED_DEPTH = 100      # AST depth after macro expansion
 MAX_EXPANDED_NODES = 2 * MAX_PROGRAM   # AST nodes after macro expansion (macros doubling macros: a "billion laughs")
-REGEX_TIMEOUT = 0.05          # seconds per regex evaluation (the `regex` module's timeout=)
-REGEX_MAX_INPUT = 256         # a value longer than this never matches a regex constraint
-REGEX_MAX_TIMEOUTS = 10       # after this many timeouts a regex constraint is no longer run (bounds the total time)
-
-# ---------------------------------------------------------------- attributes
-
-#: Attributes read from one analysis of the token (a token with several analyses satisfies a
-#: constraint when SOME analysis satisfies the whole constraint).
-ANALYSIS_ATTRS = frozenset({"pre", "suf", "stem", "norm", "def", "conj", "prep", "fut"})
-#: Attributes of the token itself.
-TOKEN_ATTRS = frozenset({"text", "word", "shape", "sent_start", "sent_end"})
-BUILTIN_ATTRS = ANALYSIS_ATTRS | TOKEN_ATTRS
-BOOL_ATTRS = frozenset({"def", "sent_start", "sent_end"})
-#: Testing these keeps the token's proclitics / enclitic in a span (see the span rule).
-KEEP_PRE_ATTRS = frozenset({"pre", "conj", "prep", "fut", "word", "text"})
-KEEP_SUF_ATTRS = frozenset({"suf", "word", "text"})
-KEEP_PRE, KEEP_SUF = 1, 2
-
-# ---------------------------------------------------------------- opcodes
-# Instructions are tuples; the first item is the opcode.
-TOKEN = 0     # (TOKEN, pred_index or -1 for any token, keep_flags)
-MENTION = 1   # (MENTION, label, pred_index or -1, capture_slot or -1)
-SPLIT = 2     # (SPLIT, first_pc, second_pc): try first_pc, on failure second_pc
-JMP = 3       # (JMP, pc)
-OPEN = 4      # (OPEN, slot)
-CLOSE = 5     # (CLOSE, slot)
-BOL = 6       # (BOL,) sentence start
-EOL = 7       # (EOL,) sentence end
-LOOK = 8      # (LOOK, sub_index, negate)
-MATCH = 9     # (MATCH,)
-OPNAMES = ("TOKEN", "MENTION", "SPLIT", "JMP", "OPEN", "CLOSE", "BOL", "EOL", "LOOK", "MATCH")
-
-
-# ---------------------------------------------------------------- normalization (text layer)
-
-def normalize_value(s: str) -> str:
-    """Normalize a pattern value like token values (`dsl.text.normalize.normalize_word`)."""
-    try:
-        from dsl.text.normalize import normalize_word
-    except ImportError:  # pragma: no cover - the text layer is being written alongside
-        return s
-    return normalize_word(s)
-
 
 _ARABIC_RUN = _re.compile(r"\p{Arabic}+")
 
@@ -92,22 +54,10 @@ def normalize_regex_source(src: str) -> str:
 
 
 def _literal_default(text: str) -> list[Any]:
-    """Analyze a literal with the built-in analyzer (`dsl.morph.analyzer.default_analyzer`)."""
-    try:
-        from dsl.morph.analyzer import default_analyzer
-    except ImportError:  # pragma: no cover - until the text layer lands
-        return [Analysis(stem=normalize_value(w)) for w in text.split()]
+    """Analyze a literal with the built-in analyzer (`dsl.morph.analyzer.default_analyzer`, loaded on first use)."""
+    from dsl.morph.analyzer import default_analyzer
     doc = default_analyzer().analyze(text)
     return [Analysis(t.pre, t.definite, t.stem, t.suf) for t in doc.tokens]
-
-
-# ---------------------------------------------------------------- predicates
-
-_timeout_warned = False   # set when any regex constraint has timed out in this process
-
-
-class RegexTimeoutWarning(RuntimeWarning):
-    """A regex constraint hit its time limit on a token; the constraint was taken as false."""
 
 
 def _where(loc: S.Loc, rule: str) -> str:
@@ -120,207 +70,7 @@ def _where(loc: S.Loc, rule: str) -> str:
     return f"{pos}: rule {rule!r}"
 
 
-@dataclass(frozen=True)
-class PredTrue:
-    """Always true (kept for `[]` inside a mention constraint)."""
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        return True
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset()
-
-
-@dataclass(frozen=True)
-class PredEq:
-    """`attr = value` (negate: `attr != value`)."""
-
-    attr: str
-    value: Any
-    negate: bool = False
-    level: str = "analysis"   # "analysis", "token", "extra" or "mention"
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        return (get_value(self.level, self.attr, tok, an) == self.value) != self.negate
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset({self.attr})
-
-
-@dataclass(frozen=True)
-class PredRegex:
-    """`attr = /re/` (full match), `attr ~ /re/` (search); negate for `!=` / `!~`."""
-
-    attr: str
-    source: str
-    flags: str = ""
-    search: bool = False
-    negate: bool = False
-    level: str = "analysis"
-    _compiled: Any = field(default=None, compare=False, repr=False, hash=False)
-    # Robustness (#7): where the constraint is written, for the timeout warning; not part of equality.
-    where: str = field(default="", compare=False, repr=False, hash=False)
-
-    def compiled(self) -> Any:
-        c = self._compiled
-        if c is None:
-            c = _re.compile(self.source, _re.IGNORECASE if "i" in self.flags else 0)
-            object.__setattr__(self, "_compiled", c)
-        return c
-
-    def __getstate__(self) -> dict[str, Any]:   # the compiled regex is rebuilt after unpickling
-        return {k: getattr(self, k) for k in ("attr", "source", "flags", "search", "negate", "level", "where")}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        for k, v in state.items():
-            object.__setattr__(self, k, v)
-        object.__setattr__(self, "_compiled", None)
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        v = get_value(self.level, self.attr, tok, an)
-        if not isinstance(v, str) or len(v) > REGEX_MAX_INPUT or self.__dict__.get("_timeouts", 0) >= REGEX_MAX_TIMEOUTS:
-            return self.negate
-        c = self.compiled()
-        try:
-            m = (c.search if self.search else c.fullmatch)(v, timeout=REGEX_TIMEOUT)
-        except TimeoutError:
-            # Say which rule and position, the limit and the outcome: at the first timeout of this
-            # constraint (in this loaded pack), and when it is switched off after REGEX_MAX_TIMEOUTS.
-            global _timeout_warned
-            _timeout_warned = True
-            n = self.__dict__.get("_timeouts", 0) + 1
-            object.__setattr__(self, "_timeouts", n)
-            if n == 1 or n == REGEX_MAX_TIMEOUTS:
-                then = ("taken as no match" if n == 1 else f"it timed out {n} times (limit REGEX_MAX_TIMEOUTS), "
-                        "so it is taken as no match from now on, without running it")
-                warnings.warn(f"{self.where or '<pattern>'}: regex /{self.source}/ timed out after "
-                              f"{REGEX_TIMEOUT} s (limit REGEX_TIMEOUT) on a {len(v)}-character value; {then}",
-                              RegexTimeoutWarning, stacklevel=2)
-            return self.negate
-        return (m is not None) != self.negate
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset({self.attr})
-
-
-@dataclass(frozen=True)
-class PredIn:
-    """`attr in SET`: a static set (values embedded) or a dynamic one (read from the context)."""
-
-    attr: str
-    set: str
-    values: frozenset[str] | None = None   # None: dynamic, looked up per document
-    level: str = "analysis"
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        vals = self.values if self.values is not None else sets.get(self.set, frozenset())
-        return get_value(self.level, self.attr, tok, an) in vals
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset({self.attr})
-
-
-@dataclass(frozen=True)
-class PredFlag:
-    """A bare attribute: true for a true boolean or a non-empty string."""
-
-    attr: str
-    level: str = "analysis"
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        v = get_value(self.level, self.attr, tok, an)
-        if isinstance(v, str):
-            return v not in ("", "false", "0", "no")
-        return bool(v)
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset({self.attr})
-
-
-@dataclass(frozen=True)
-class PredNot:
-    item: Any
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        return not self.item.eval(tok, an, sets)
-
-    def attrs(self) -> frozenset[str]:
-        return self.item.attrs()
-
-
-@dataclass(frozen=True)
-class PredAnd:
-    items: tuple[Any, ...]
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        return all(p.eval(tok, an, sets) for p in self.items)
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset().union(*(p.attrs() for p in self.items))
-
-
-@dataclass(frozen=True)
-class PredOr:
-    items: tuple[Any, ...]
-
-    def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
-        return any(p.eval(tok, an, sets) for p in self.items)
-
-    def attrs(self) -> frozenset[str]:
-        return frozenset().union(*(p.attrs() for p in self.items))
-
-
-@lru_cache(maxsize=65536)
-def _norm_cached(s: str) -> str:
-    return normalize_value(s)
-
-
-def get_value(level: str, attr: str, tok: Any, an: Any) -> Any:
-    """The value of `attr` for a token `tok` seen through analysis `an` (or a mention's attrs)."""
-    if level == "analysis":
-        if attr == "stem":
-            return an.stem
-        if attr == "norm":
-            return an.norm
-        if attr == "pre":
-            return an.pre
-        if attr == "suf":
-            return an.suf
-        if attr == "def":
-            return an.definite
-        pre = an.pre
-        conj = pre[:1] if pre[:1] in ("و", "ف") else ""
-        if attr == "conj":
-            return conj
-        if attr == "prep":
-            rest = pre[1:] if conj else pre
-            return rest[:1] if rest[:1] in ("ب", "ل", "ك") else ""
-        if attr == "fut":
-            return "س" if pre.endswith("س") else ""
-        raise KeyError(attr)  # pragma: no cover
-    if level == "token":
-        return getattr(tok, attr)
-    if level == "extra":
-        v = tok.extra.get(attr, "")
-        return _norm_cached(v) if isinstance(v, str) else v
-    # mention attributes
-    v = tok.get(attr, "")
-    return _norm_cached(v) if isinstance(v, str) else v
-
-
-def per_analysis(pred: Any) -> bool:
-    """Whether the predicate reads an analysis-level attribute (then every analysis is tried)."""
-    return bool(pred.attrs() & ANALYSIS_ATTRS)
-
-
-def test_token(pred: Any, tok: Any, sets: Mapping[str, frozenset[str]], analysis_level: bool = True) -> bool:
-    """A bracket constraint on a token: true when it holds for SOME analysis of the token."""
-    if analysis_level and len(tok.analyses) > 1:
-        return any(pred.eval(tok, an, sets) for an in tok.analyses)
-    return pred.eval(tok, tok, sets)
-
-
-# ---------------------------------------------------------------- environment and program
+# ---------------------------------------------------------------- environment
 
 @dataclass(frozen=True)
 class CompileEnv:
@@ -332,65 +82,6 @@ class CompileEnv:
     labels: frozenset[str] = frozenset()
     extra_attributes: frozenset[str] = frozenset()
     analyze_literal: Callable[[str], list[Any]] | None = None
-
-
-@dataclass(frozen=True)
-class FirstSet:
-    """What can be the first token of a match (for skipping start positions and indexing).
-
-    `any`: some match may start with an unconstrained token (no skipping possible).
-    `preds`: indices into `Program.preds` of the constraints that may consume the first token.
-    `labels`: mention labels that may consume the first token.
-    `stems`: when every first constraint requires `stem` in a known set (literals, `stem=`,
-    `stem in SET`), the union of those stems (a token whose analyses have none of them cannot
-    start a match); None otherwise.
-    """
-
-    any: bool
-    preds: tuple[int, ...]
-    labels: frozenset[str]
-    stems: frozenset[str] | None
-
-
-@dataclass(frozen=True, eq=False)
-class Program:
-    """A compiled pattern: instructions for `matcher.py` plus what the pack runner needs to know."""
-
-    name: str
-    source: str
-    ast: S.Node                              # the resolved AST (macros inlined, shorthands expanded)
-    code: tuple[tuple[Any, ...], ...]
-    subs: tuple[tuple[tuple[tuple[Any, ...], ...], bool], ...]   # lookaround programs: (code, forward)
-    preds: tuple[Any, ...]
-    pred_per_analysis: tuple[bool, ...]
-    mention_preds: frozenset[int]            # indices of preds evaluated on mention attributes
-    capture_names: tuple[str, ...]           # slot order
-    repeated_captures: frozenset[str]        # captures that may match several times (a list)
-    labels_used: frozenset[str]
-    sets_used: frozenset[str]
-    min_length: int
-    max_length: int | None
-    first_tokens: FirstSet
-
-    @property
-    def can_be_empty(self) -> bool:
-        return self.min_length == 0
-
-    def dump(self) -> str:
-        """A readable listing of the program (for debugging and `explain`)."""
-        out = []
-
-        def listing(code: tuple[tuple[Any, ...], ...], indent: str) -> None:
-            for pc, ins in enumerate(code):
-                args = list(ins[1:])
-                if ins[0] == TOKEN and ins[1] >= 0:
-                    args[0] = self.preds[ins[1]]
-                out.append(f"{indent}{pc:4d} {OPNAMES[ins[0]]} {' '.join(map(str, args))}")
-        listing(self.code, "")
-        for k, (code, fwd) in enumerate(self.subs):
-            out.append(f"sub {k} ({'ahead' if fwd else 'behind'}):")
-            listing(code, "  ")
-        return "\n".join(out)
 
 
 # ---------------------------------------------------------------- helpers
@@ -595,27 +286,37 @@ class _Resolver:
         return atoms[0] if len(atoms) == 1 else S.Seq(tuple(atoms), n.loc)
 
 
-# ---------------------------------------------------------------- step 2/3: emit
+# ---------------------------------------------------------------- step 3: emit
 
-class _Emitter:
-    def __init__(self, env: CompileEnv, slots: dict[str, int], mention_caps_slot: dict[int, int]) -> None:
+class _Block:
+    """A program being emitted: its instructions, each with the AST node it comes from."""
+
+    __slots__ = ("code", "origins")
+
+    def __init__(self) -> None:
+        self.code: list[Any] = []
+        self.origins: list[S.Node] = []
+
+    def __len__(self) -> int:
+        return len(self.code)
+
+
+class _Emitter(S.Visitor):
+    """Resolved AST -> instructions: `visit(node, block, forward, in_look)` appends the node's code."""
+
+    def __init__(self, env: CompileEnv, slots: dict[str, int], mention_caps_slot: dict[int, int],
+                 root: S.Node, rule: str) -> None:
         self.env = env
         self.preds: list[Any] = []
         self.pred_index: dict[tuple[Any, bool], int] = {}
         self.mention_preds: set[int] = set()
-        self.subs: list[tuple[tuple[tuple[Any, ...], ...], bool] | None] = []
+        self.subs: list[tuple[Code, bool]] = []
+        self.sub_origins: list[tuple[S.Node, ...]] = []
         self.slots = slots
         self.mention_caps_slot = mention_caps_slot   # id() of a Mention wrapped exactly by a capture -> slot
         self.size = 0
-        self.root: S.Node | None = None
-        self.rule = "<pattern>"   # the rule's name, for regex timeout warnings
-
-    def grow(self, loc: S.Loc, k: int = 1) -> None:
-        self.size += k
-        if self.size > MAX_PROGRAM:
-            raise error_node(self.root.loc if self.root is not None else loc,
-                             f"pattern is too large: it compiles to more than {MAX_PROGRAM} instructions",
-                             "counted repetitions {n,m} copy their body m times; use * or + or smaller counts")
+        self.root = root          # the pattern as written: where a "too large" error points
+        self.rule = rule          # the rule's name, for regex timeout warnings
 
     # -- predicates
     def pred_of(self, e: S.Expr, mention: bool) -> Any:
@@ -625,8 +326,7 @@ class _Emitter:
             return PredAnd(tuple(self.pred_of(x, mention) for x in e.items))
         if isinstance(e, S.Or):
             return PredOr(tuple(self.pred_of(x, mention) for x in e.items))
-        level = "mention" if mention else (
-            "analysis" if e.attr in ANALYSIS_ATTRS else "token" if e.attr in TOKEN_ATTRS else "extra")
+        level = level_of(e.attr, mention)
         if isinstance(e, S.Flag):
             return PredFlag(e.attr, level)
         if isinstance(e, S.InSet):
@@ -655,85 +355,88 @@ class _Emitter:
         return k
 
     # -- code
-    def program(self, node: S.Node, forward: bool, in_look: bool) -> tuple[tuple[Any, ...], ...]:
-        code: list[Any] = []
-        self.emit(node, code, forward, in_look)
-        code.append((MATCH,))
-        self.grow(node.loc)
-        return tuple(code)
+    def add(self, block: _Block, ins: tuple[Any, ...] | None, node: S.Node) -> int:
+        """Append an instruction emitted for `node` (None: a placeholder, set later); its pc."""
+        self.size += 1
+        if self.size > MAX_PROGRAM:
+            raise error_node(self.root.loc,
+                             f"pattern is too large: it compiles to more than {MAX_PROGRAM} instructions",
+                             "counted repetitions {n,m} copy their body m times; use * or + or smaller counts")
+        block.code.append(ins)
+        block.origins.append(node)
+        return len(block.code) - 1
 
-    def emit(self, n: S.Node, code: list[Any], fwd: bool, in_look: bool) -> None:
-        if isinstance(n, S.TokenAtom):
-            self.grow(n.loc)
-            if n.expr is None:
-                code.append((TOKEN, -1, 0))
-                return
-            attrs = {x.attr for x in S.expr_nodes(n.expr) if isinstance(x, (S.Compare, S.InSet, S.Flag))}
-            flags = 0 if in_look else ((KEEP_PRE if attrs & KEEP_PRE_ATTRS else 0) |
-                                       (KEEP_SUF if attrs & KEEP_SUF_ATTRS else 0))
-            code.append((TOKEN, self.pred(n.expr, False), flags))
-        elif isinstance(n, S.Mention):
-            self.grow(n.loc)
-            pi = self.pred(n.expr, True) if n.expr is not None else -1
-            slot = self.mention_caps_slot.get(id(n), -1)
-            code.append((MENTION, n.label, pi, slot))
-        elif isinstance(n, S.Anchor):
-            self.grow(n.loc)
-            code.append((BOL,) if n.kind == "start" else (EOL,))
-        elif isinstance(n, S.Look):
-            self.grow(n.loc)
-            k = len(self.subs)
-            self.subs.append(None)
-            self.subs[k] = (self.program(n.body, n.ahead, True), n.ahead)
-            code.append((LOOK, k, n.negate))
-        elif isinstance(n, S.Capture):
-            self.grow(n.loc, 2)
-            slot = self.slots[n.name]
-            code.append((OPEN, slot))
-            self.emit(n.body, code, fwd, in_look)
-            code.append((CLOSE, slot))
-        elif isinstance(n, S.Seq):
-            for it in (n.items if fwd else reversed(n.items)):
-                self.emit(it, code, fwd, in_look)
-        elif isinstance(n, S.Alt):
-            jumps = []
-            for k, opt in enumerate(n.options):
-                if k < len(n.options) - 1:
-                    self.grow(n.loc, 2)
-                    s = len(code)
-                    code.append(None)
-                    self.emit(opt, code, fwd, in_look)
-                    jumps.append(len(code))
-                    code.append(None)
-                    code[s] = (SPLIT, s + 1, len(code))
-                else:
-                    self.emit(opt, code, fwd, in_look)
-            end = len(code)
-            for j in jumps:
-                code[j] = (JMP, end)
-        elif isinstance(n, S.Repeat):
-            for _ in range(n.min):
-                self.emit(n.body, code, fwd, in_look)
-            if n.max is None:
-                self.grow(n.loc, 2)
-                head = len(code)
-                code.append(None)
-                self.emit(n.body, code, fwd, in_look)
-                code.append((JMP, head))
-                exit_ = len(code)
-                code[head] = (SPLIT, exit_, head + 1) if n.lazy else (SPLIT, head + 1, exit_)
-            else:
-                pending = []
-                for _ in range(n.max - n.min):
-                    self.grow(n.loc)
-                    pending.append(len(code))
-                    code.append(None)
-                    self.emit(n.body, code, fwd, in_look)
-                exit_ = len(code)
-                for s in pending:
-                    code[s] = (SPLIT, exit_, s + 1) if n.lazy else (SPLIT, s + 1, exit_)
+    def program(self, node: S.Node, forward: bool, in_look: bool) -> _Block:
+        block = _Block()
+        self.visit(node, block, forward, in_look)
+        self.add(block, (MATCH,), node)
+        return block
+
+    def visit_TokenAtom(self, n: S.TokenAtom, block: _Block, fwd: bool, in_look: bool) -> None:
+        if n.expr is None:
+            self.add(block, (TOKEN, -1, 0), n)
+            return
+        attrs = {x.attr for x in S.expr_nodes(n.expr) if isinstance(x, (S.Compare, S.InSet, S.Flag))}
+        flags = 0 if in_look else ((KEEP_PRE if attrs & KEEP_PRE_ATTRS else 0) |
+                                   (KEEP_SUF if attrs & KEEP_SUF_ATTRS else 0))
+        self.add(block, (TOKEN, self.pred(n.expr, False), flags), n)
+
+    def visit_Mention(self, n: S.Mention, block: _Block, fwd: bool, in_look: bool) -> None:
+        pi = self.pred(n.expr, True) if n.expr is not None else -1
+        self.add(block, (MENTION, n.label, pi, self.mention_caps_slot.get(id(n), -1)), n)
+
+    def visit_Anchor(self, n: S.Anchor, block: _Block, fwd: bool, in_look: bool) -> None:
+        self.add(block, (BOL,) if n.kind == "start" else (EOL,), n)
+
+    def visit_Look(self, n: S.Look, block: _Block, fwd: bool, in_look: bool) -> None:
+        k = len(self.subs)          # numbered before the lookarounds nested in it
+        self.subs.append(((), n.ahead))
+        self.sub_origins.append(())
+        sub = self.program(n.body, n.ahead, True)
+        self.subs[k] = (tuple(sub.code), n.ahead)
+        self.sub_origins[k] = tuple(sub.origins)
+        self.add(block, (LOOK, k, n.negate), n)
+
+    def visit_Capture(self, n: S.Capture, block: _Block, fwd: bool, in_look: bool) -> None:
+        slot = self.slots[n.name]
+        self.add(block, (OPEN, slot), n)
+        self.visit(n.body, block, fwd, in_look)
+        self.add(block, (CLOSE, slot), n)
+
+    def visit_Seq(self, n: S.Seq, block: _Block, fwd: bool, in_look: bool) -> None:
+        for it in (n.items if fwd else reversed(n.items)):
+            self.visit(it, block, fwd, in_look)
+
+    def visit_Alt(self, n: S.Alt, block: _Block, fwd: bool, in_look: bool) -> None:
+        code = block.code
+        jumps = []
+        for opt in n.options[:-1]:
+            split = self.add(block, None, n)
+            self.visit(opt, block, fwd, in_look)
+            jumps.append(self.add(block, None, n))
+            code[split] = (SPLIT, split + 1, len(code))
+        self.visit(n.options[-1], block, fwd, in_look)
+        for j in jumps:
+            code[j] = (JMP, len(code))
+
+    def visit_Repeat(self, n: S.Repeat, block: _Block, fwd: bool, in_look: bool) -> None:
+        code = block.code
+        for _ in range(n.min):
+            self.visit(n.body, block, fwd, in_look)
+        if n.max is None:
+            head = self.add(block, None, n)
+            self.visit(n.body, block, fwd, in_look)
+            self.add(block, (JMP, head), n)
+            exit_ = len(code)
+            code[head] = (SPLIT, exit_, head + 1) if n.lazy else (SPLIT, head + 1, exit_)
         else:
-            raise TypeError(n)  # pragma: no cover
+            pending = []
+            for _ in range(n.max - n.min):
+                pending.append(self.add(block, None, n))
+                self.visit(n.body, block, fwd, in_look)
+            exit_ = len(code)
+            for s in pending:
+                code[s] = (SPLIT, exit_, s + 1) if n.lazy else (SPLIT, s + 1, exit_)
 
 
 # ---------------------------------------------------------------- analyses of the resolved AST
@@ -840,14 +543,13 @@ def compile_pattern(text_or_ast: str | S.Node, env: CompileEnv | None = None, *,
     slots = {nm: k for k, nm in enumerate(names)}
     wrapped = {id(n.body): slots[n.name] for n in S.walk(node)
                if isinstance(n, S.Capture) and isinstance(n.body, S.Mention)}
-    em = _Emitter(env, slots, wrapped)
-    em.root = ast
-    em.rule = name
-    code = em.program(node, True, False)
+    em = _Emitter(env, slots, wrapped, ast, name)
+    main = em.program(node, True, False)
 
     firsts, _ = _first(node)
     any_ = any(isinstance(f, S.TokenAtom) and f.expr is None for f in firsts)
-    fpreds = tuple(sorted({em.pred(f.expr, False) for f in firsts if isinstance(f, S.TokenAtom) and f.expr is not None}))
+    fpreds = tuple(sorted({em.pred(f.expr, False) for f in firsts
+                           if isinstance(f, S.TokenAtom) and f.expr is not None}))
     flabels = frozenset(f.label for f in firsts if isinstance(f, S.Mention))
     stems: frozenset[str] | None = frozenset()
     if any_ or flabels:
@@ -866,8 +568,8 @@ def compile_pattern(text_or_ast: str | S.Node, env: CompileEnv | None = None, *,
         name=name,
         source=text_or_ast if isinstance(text_or_ast, str) else S.format_pattern(ast),
         ast=node,
-        code=code,
-        subs=tuple(em.subs),  # type: ignore[arg-type]
+        code=tuple(main.code),
+        subs=tuple(em.subs),
         preds=preds,
         pred_per_analysis=tuple(per_analysis(p) for p in preds),
         mention_preds=frozenset(em.mention_preds),
@@ -878,5 +580,7 @@ def compile_pattern(text_or_ast: str | S.Node, env: CompileEnv | None = None, *,
         min_length=lo,
         max_length=hi,
         first_tokens=first,
+        origins=tuple(main.origins),
+        sub_origins=tuple(em.sub_origins),
     )
 

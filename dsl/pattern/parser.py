@@ -1,6 +1,6 @@
 """Pattern text -> AST (`syntax.py`), with error messages a rule writer can act on.
 
-The grammar lives in `pattern.lark` (Lark, LALR, contextual lexer); a Lark `Transformer`
+The grammar lives in `grammar.lark` (Lark, LALR, contextual lexer); a Lark `Transformer`
 builds the frozen AST. Every failure is a `PatternError` placed at the line and column
 inside the pattern (mapped into the YAML file when the pattern has an `Origin`), carrying
 the offending line for `render()`, and saying what was expected in words:
@@ -297,10 +297,6 @@ class _Builder(Transformer):
 
     def _err(self, tok: Token, msg: str, hint: str | None = None, offset: int = 0) -> PatternError:
         return error_at(self.src, tok.line, tok.column + offset, msg, hint)
-
-    @staticmethod
-    def _first_loc(x) -> S.Loc:
-        return x.loc
 
     # sequence level
     def alternation(self, ch):

@@ -15,7 +15,7 @@ into pattern text (parse(format(ast)) == ast), which the property tests rely on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any, Union
 
 from dsl.errors import Origin
 
@@ -227,6 +227,17 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, (Repeat, Capture, Look)):
         return (node.body,)
     return ()
+
+
+class Visitor:
+    """A pass over the AST that dispatches on node type, as `ast.NodeVisitor` does:
+    `visit(node, *args)` calls the method `visit_<class name>` (`visit_Seq`, `visit_TokenAtom`, ...)."""
+
+    def visit(self, node: Node, *args: Any) -> Any:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise TypeError(f"{type(self).__name__} has no visit_{type(node).__name__}")
+        return method(node, *args)
 
 
 def walk(node: Node):

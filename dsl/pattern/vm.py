@@ -14,16 +14,23 @@ memoized per position.
 confined to one sentence (each sentence is searched as if it were the whole text) unless
 `cross_sentence=True`. `mode="all"` reports, for every start token, the preferred match that
 starts there (matches may overlap).
+
+The VM reads only `program.py` (opcodes, predicates), never the compiler or the parser.
+`finditer(..., observer=...)` reports to an `Observer` where each attempt starts and at which
+instruction and token each path of the search stopped: the debug view `explain` is built on.
+Without one the instruction loop is unchanged: the VM looks for an observer once per run and
+once per abandoned path, outside that loop.
 """
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from dsl.pattern.compiler import (BOL, CLOSE, EOL, JMP, KEEP_PRE, KEEP_SUF, LOOK, MATCH, MENTION, OPEN, SPLIT, TOKEN, Program)
 from dsl.doc.document import Document
 from dsl.frozen import constructor
+from dsl.pattern.program import (BOL, CLOSE, EOL, JMP, KEEP_PRE, KEEP_SUF, MATCH, MENTION, OPEN, SPLIT, TOKEN, Code,
+                                 Program, holds_on_token)
 
 
 @dataclass(frozen=True)
@@ -135,18 +142,38 @@ class Match:
         return doc.text[self.start:self.end]
 
 
-class _Run:
-    """The state of one `finditer` call: caches, the current window, memo tables."""
+class Observer(Protocol):
+    """What a traced search reports (`finditer(..., observer=...)`).
+
+    Events concern forward runs: of the pattern's own code (`run.prog.code`) at each start
+    token, and of lookahead sub-programs (`run.prog.subs`); a lookbehind runs unobserved (its
+    outcome is that of its LOOK instruction). `code` says which program an event is about.
+    """
+
+    def on_run(self, run: Run, code: Code, start: int) -> None:
+        """A run of `code` begins at token `start`, inside the window `run.lo`..`run.hi`."""
+
+    def on_fail(self, code: Code, pc: int, pos: int) -> None:
+        """A path stopped at instruction `pc`, the next token being `pos`: the instruction failed
+        there, or (SPLIT, MENTION) this state had been explored already. The VM backtracks."""
+
+    def on_match(self, code: Code, pos: int) -> None:
+        """The run reached MATCH, the match ending before token `pos`."""
+
+
+class Run:
+    """The VM and the state of one search: caches, the current window, memo tables."""
 
     __slots__ = ("prog", "ctx", "doc", "toks", "n", "stride", "sets", "types", "pcache", "cross",
-                 "starts", "ends", "lo", "hi", "visited", "sub_visited", "look_memo")
+                 "starts", "ends", "lo", "hi", "visited", "sub_visited", "look_memo", "observer")
 
     def __init__(self, prog: Program, ctx: MatchContext, cross: bool, types: list[int] | None = None,
-                 pcache: list[dict[int, bool]] | None = None) -> None:
+                 pcache: list[dict[int, bool]] | None = None, observer: Observer | None = None) -> None:
         # `types`/`pcache`: token type ids and per-predicate result caches (type id -> bool)
         # shared with other programs (the pack-wide matcher, `dsl.pack.index`); by default
         # this run's own.
         self.prog = prog
+        self.observer = observer
         self.ctx = ctx
         self.doc = ctx.doc
         self.toks = ctx.doc.tokens
@@ -181,13 +208,8 @@ class _Run:
         cache = self.pcache[pi]
         r = cache.get(tid)
         if r is None:
-            tok = self.toks[pos]
-            pred = self.prog.preds[pi]
-            if self.prog.pred_per_analysis[pi] and len(tok.analyses) > 1:
-                r = any(pred.eval(tok, an, self.sets) for an in tok.analyses)
-            else:
-                r = pred.eval(tok, tok, self.sets)
-            cache[tid] = r
+            prog = self.prog
+            r = cache[tid] = holds_on_token(prog.preds[pi], prog.pred_per_analysis[pi], self.toks[pos], self.sets)
         return r
 
     def mentions(self, label: str, pi: int, pos: int, forward: bool) -> list[Any]:
@@ -205,6 +227,15 @@ class _Run:
 
     def at_end(self, pos: int) -> bool:
         return pos in self.ends if self.cross else pos == self.hi
+
+    def zero_width(self, ins: tuple[Any, ...], pos: int) -> bool:
+        """Whether a BOL, EOL or LOOK instruction holds at `pos` (they consume no token)."""
+        op = ins[0]
+        if op == BOL:
+            return self.at_start(pos)
+        if op == EOL:
+            return self.at_end(pos)
+        return self.look(ins[1], pos) != ins[2]
 
     def can_start(self, pos: int) -> bool:
         first = self.prog.first_tokens
@@ -234,11 +265,20 @@ class _Run:
             self.look_memo[key] = r
         return r
 
+    def every_start(self, pos: int) -> bool:
+        """`can_start` for a traced search: every token may start a match, and each attempt
+        starts with a fresh memo, so its trace shows its own failures (the matches are the same)."""
+        self.visited.clear()
+        return True
+
     # -- the VM
-    def run(self, code: tuple[tuple[Any, ...], ...], start: int, visited: set[int]) -> Any:
+    def run(self, code: Code, start: int, visited: set[int]) -> Any:
         """Forward search from `start`: (end, capture events, keep-flags trail) of the preferred path."""
         hi, stride = self.hi, self.stride
         test = self.test
+        obs = self.observer
+        if obs is not None:
+            obs.on_run(self, code, start)
         stack: list[tuple[int, int, Any, Any]] = [(0, start, None, None)]
         while stack:
             pc, pos, caps, trail = stack.pop()
@@ -283,23 +323,19 @@ class _Run:
                         caps = (slot, None, m, caps)
                     pos = m.tok_end
                     pc += 1
-                elif op == BOL:
-                    if not self.at_start(pos):
-                        break
-                    pc += 1
-                elif op == EOL:
-                    if not self.at_end(pos):
-                        break
-                    pc += 1
-                elif op == LOOK:
-                    if self.look(ins[1], pos) == ins[2]:
-                        break
-                    pc += 1
-                else:  # MATCH
+                elif op == MATCH:
+                    if obs is not None:
+                        obs.on_match(code, pos)
                     return pos, caps, trail
+                else:  # BOL, EOL, LOOK
+                    if not self.zero_width(ins, pos):
+                        break
+                    pc += 1
+            if obs is not None:     # this path stopped at (pc, pos): a failure or a state seen before
+                obs.on_fail(code, pc, pos)
         return None
 
-    def run_back(self, code: tuple[tuple[Any, ...], ...], end: int, visited: set[int]) -> bool:
+    def run_back(self, code: Code, end: int, visited: set[int]) -> bool:
         """Reversed search (lookbehind): does some path consume tokens leftwards from `end`?"""
         lo, stride = self.lo, self.stride
         test = self.test
@@ -335,36 +371,24 @@ class _Run:
                         pc += 1
                 elif op == JMP:
                     pc = ins[1]
-                elif op == BOL:
-                    if not self.at_start(pos):
-                        break
-                    pc += 1
-                elif op == EOL:
-                    if not self.at_end(pos):
-                        break
-                    pc += 1
-                elif op == LOOK:
-                    if self.look(ins[1], pos) == ins[2]:
-                        break
-                    pc += 1
                 elif op == MATCH:
                     return True
-                else:  # pragma: no cover - captures are not allowed in lookarounds
+                else:  # BOL, EOL, LOOK (captures are not allowed in lookarounds)
+                    if not self.zero_width(ins, pos):
+                        break
                     pc += 1
         return False
 
     # -- results
     def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
-        return build_match(self.toks, start, end, caps, trail, self.prog.capture_names,
-                           self.prog.repeated_captures)
+        return _build_match(self.toks, start, end, caps, trail, self.prog.capture_names,
+                            self.prog.repeated_captures)
 
 
-
-def build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any,
-                names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
+def _build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any,
+                 names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
     """The Match for tokens [start, end): spans by the span rule (clitics kept only where the
-    consuming element tested them, per `trail`), captures from the VM's event list in text order.
-    Shared by the VM and by `explain`'s tracer, so both build matches the same way."""
+    consuming element tested them, per `trail`), captures from the VM's event list in text order."""
     flags: dict[int, int] | None = None
     if trail is not None:
         flags = {}
@@ -413,29 +437,33 @@ _make_match = constructor(Match)
 _make_capture = constructor(Capture)
 
 
-def _windows(doc: Document, cross: bool) -> list[tuple[int, int]]:
+def sentence_windows(doc: Document, cross: bool) -> list[tuple[int, int]]:
+    """The token ranges searched one by one: the (non-empty) sentences, or the whole text when `cross`."""
     n = len(doc.tokens)
     if cross or not doc.sentences:
         return [(0, n)] if n else []
     return [(s, e) for s, e in doc.sentences if e > s]
 
 
-def finditer(program: Program, ctx: MatchContext, *, mode: str = "first",
-             cross_sentence: bool = False) -> Iterator[Match]:
+def finditer(program: Program, ctx: MatchContext, *, mode: str = "first", cross_sentence: bool = False,
+             observer: Observer | None = None) -> Iterator[Match]:
     """The matches of `program` in `ctx.doc`, in text order.
 
     mode "first": like `re.finditer` (leftmost, then continue after the match; no overlap).
     mode "all": for every start token, the preferred match starting there (overlaps allowed).
+    With an `observer`, the search reports to it (see `Observer`) and tries every start token
+    (see `Run.every_start`); the matches are the same.
     """
     if mode not in ("first", "all"):
         raise ValueError(f"mode must be 'first' or 'all', not {mode!r}")
-    run = _Run(program, ctx, cross_sentence)
+    run = Run(program, ctx, cross_sentence, observer=observer)
+    can_start = run.can_start if observer is None else run.every_start
     need = program.min_length
-    for lo, hi in _windows(ctx.doc, cross_sentence):
+    for lo, hi in sentence_windows(ctx.doc, cross_sentence):
         run.window(lo, hi)
         pos = lo
         while pos + need <= hi:
-            if not run.can_start(pos):
+            if not can_start(pos):
                 pos += 1
                 continue
             r = run.run(program.code, pos, run.visited)
@@ -446,8 +474,3 @@ def finditer(program: Program, ctx: MatchContext, *, mode: str = "first",
             yield run.build(pos, end, caps, trail)
             run.visited.clear()   # the successful path's states were not fully explored
             pos = end if mode == "first" else pos + 1
-
-
-def search_all(program: Program, ctx: MatchContext, **kw: Any) -> list[Match]:
-    """`list(finditer(...))`, for convenience."""
-    return list(finditer(program, ctx, **kw))

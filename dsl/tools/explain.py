@@ -1,39 +1,34 @@
-"""Why a rule matched, or did not: a tracing interpreter over the rule's resolved pattern.
+"""Why a rule matched, or did not: a trace of the real VM running the rule's compiled program.
 
 `explain(pack, "rule_name", text)` runs the whole pack over the text (exactly as `match`
 does) and, through the cascade's observer hook, takes the `MatchContext` the rule was run
-over in each fixed-point round. Over that context it re-runs the rule with its own
-interpreter, which follows the matcher's semantics step for step (sentence windows,
-leftmost-first or every start, Perl preference order, `@Label` longest first, the span rule)
-but keeps a trace: for every start token, how far the rule got and which elements failed
-there, on which token and why. Then it reports which of the rule's mentions the overlap
-policy removed, and in favour of what.
+over in each fixed-point round. Over that context it searches again with the matcher
+(`vm.finditer`) and a VM observer (`vm.Observer`) that keeps, for every start token, how far
+the rule got and at which instructions its paths stopped there. `Program.origins` maps each
+instruction back to the element of the pattern it was compiled from (for its place and its
+text), and the element's compiled predicate, evaluated again, says which part of it is false
+and with which values. Then it reports which of the rule's mentions the overlap policy
+removed, and in favour of what.
 
-The interpreter is independent of `matcher.py` (it compiles the resolved AST to its own
-instructions, keeping each instruction's AST node for positions and constraint text) and
-only reads `compiler.get_value` for attribute values. To stay honest, every explanation also
-runs the real matcher over the same context and says whether the two agree
-(`Explanation.agrees`); the tests check that they do for every shipped rule.
+A traced search tries every start token, each with a fresh memo (`vm.Run.every_start`), so
+that every attempt shows its own failures; `Explanation.agrees` checks that it finds exactly
+what the plain search finds and what the cascade got from the rule (the tests check it for
+every shipped rule).
 """
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-import regex as _re
-
-from dsl.pattern import syntax as S
-from dsl.pack.cascade import RunResult, _mention_from_match, run
-from dsl.pattern.compiler import (ANALYSIS_ATTRS, KEEP_PRE, KEEP_PRE_ATTRS, KEEP_SUF, KEEP_SUF_ATTRS, REGEX_MAX_INPUT, REGEX_TIMEOUT, TOKEN_ATTRS, get_value, normalize_value, _capture_counts, _length)
 from dsl.doc.document import Document
-from dsl.doc.token import Token
-from dsl.pattern.vm import Match, MatchContext, build_match, finditer
 from dsl.doc.mention import Mention
-
-# Instructions of the tracing interpreter (the node is kept for positions and messages).
-_TOK, _MEN, _SPLIT, _JMP, _OPEN, _CLOSE, _BOL, _EOL, _LOOK, _MATCH = range(10)
+from dsl.pack.cascade import RunResult, _mention_from_match, run
+from dsl.pattern import syntax as S
+from dsl.pattern.program import (BOL, EOL, LOOK, MENTION, TOKEN, Code, PredAnd, PredNot, PredOr, Program,
+                                 get_value)
+from dsl.pattern.vm import Match, MatchContext, Run, finditer
 
 #: How many failing elements per attempt the text format lists (JSON lists them all).
 SHOW_FAILURES = 4
@@ -68,15 +63,15 @@ class Attempt:
     reached: int                   # tokens start..reached-1 matched on the path that got furthest
     match: Match | None
     window: tuple[int, int] = (0, 0)   # the tokens searched: the sentence (or the whole text)
-    raw: tuple[tuple[Any, int, str], ...] = field(default=(), repr=False)   # (node, token, kind)
-    tracer: Any = field(default=None, repr=False, compare=False)
+    raw: tuple[tuple[int, int, str], ...] = field(default=(), repr=False)   # (pc, token, kind)
+    describer: Any = field(default=None, repr=False, compare=False)
 
     @property
     def failures(self) -> tuple[Failure, ...]:
         """What failed at token `reached`, in the order the matcher tried it (empty when it matched)."""
         if not self.raw:
             return ()
-        return tuple(self.tracer.failure(node, p, kind, self.window) for node, p, kind in self.raw)
+        return tuple(self.describer.failure(pc, p, kind, self.window) for pc, p, kind in self.raw)
 
     def to_dict(self, doc: Document) -> dict[str, Any]:
         return {"round": self.round + 1, "start": self.start, "reached": self.reached,
@@ -145,179 +140,84 @@ def _match_dict(m: Match, doc: Document) -> dict[str, Any]:
                          for k, v in m.captures.items() if v}}
 
 
-# ---------------------------------------------------------------- constraints
+# ---------------------------------------------------------------- the trace
 
-def _level(attr: str, mention: bool) -> str:
-    if mention:
-        return "mention"
-    return "analysis" if attr in ANALYSIS_ATTRS else "token" if attr in TOKEN_ATTRS else "extra"
+class _Trace:
+    """The VM observer of one traced search: per attempt of the rule's own program (lookaheads
+    are left out), the furthest token a path reached and the elements that failed there."""
 
+    def __init__(self, program: Program, round_: int, describer: _Describer) -> None:
+        self.main = program.code
+        self.origins = program.origins
+        self.round = round_
+        self.describer = describer
+        self.run: Run | None = None
+        self.attempts: list[Attempt] = []
+        self.start = 0
+        self.window = (0, 0)
+        self.far = -1
+        self.fails: list[tuple[int, int, str]] = []     # (pc, token, kind), one per element
+        self.seen: set[int] = set()                     # id() of the elements in `fails`
 
-def _leaves(e: S.Expr | None) -> list[Any]:
-    return [x for x in S.expr_nodes(e) if isinstance(x, (S.Compare, S.InSet, S.Flag))]
+    def on_run(self, run: Run, code: Code, start: int) -> None:
+        if code is self.main:
+            self.close()
+            self.run, self.start, self.window = run, start, (run.lo, run.hi)
+            self.far, self.fails, self.seen = -1, [], set()
 
+    def on_fail(self, code: Code, pc: int, pos: int) -> None:
+        if code is not self.main or self.run is None:
+            return
+        ins = code[pc]
+        op = ins[0]
+        if op == TOKEN:
+            kind = "end" if pos >= self.run.hi else "token"
+        elif op == MENTION:
+            if self.run.mentions(ins[1], ins[2], pos, True):
+                return          # mentions start here: this state had been explored already
+            kind = "mention"
+        elif op == BOL or op == EOL:
+            kind = "anchor"
+        elif op == LOOK:
+            kind = "look"
+        else:                   # SPLIT: this state had been explored already
+            return
+        if pos > self.far:
+            self.far, self.fails, self.seen = pos, [], set()
+        node = self.origins[pc]
+        if pos == self.far and id(node) not in self.seen:    # an element repeated by {n,m} is listed once
+            self.seen.add(id(node))
+            self.fails.append((pc, pos, kind))
 
-_regex_cache: dict[tuple[str, str], Any] = {}
+    def on_match(self, code: Code, pos: int) -> None:
+        pass
 
+    def matched(self, m: Match) -> None:
+        """The search found `m`, at the attempt under way."""
+        self.attempts.append(Attempt(self.round, self.start, m.tok_end, m, self.window))
+        self.run = None
 
-def _regex(source: str, flags: str) -> Any:
-    c = _regex_cache.get((source, flags))
-    if c is None:
-        c = _regex_cache[(source, flags)] = _re.compile(source, _re.IGNORECASE if "i" in flags else 0)
-    return c
-
-
-class _Constraints:
-    """Evaluates bracket constraints as the compiled predicates do, and says why one is false."""
-
-    def __init__(self, static_sets: Mapping[str, frozenset[str]], sets: Mapping[str, frozenset[str]]) -> None:
-        self.static_sets = static_sets
-        self.sets = sets
-
-    def holds(self, e: S.Expr, tok: Any, an: Any, mention: bool = False) -> bool:
-        if isinstance(e, S.Not):
-            return not self.holds(e.item, tok, an, mention)
-        if isinstance(e, S.And):
-            return all(self.holds(x, tok, an, mention) for x in e.items)
-        if isinstance(e, S.Or):
-            return any(self.holds(x, tok, an, mention) for x in e.items)
-        level = _level(e.attr, mention)
-        v = get_value(level, e.attr, tok, an)
-        if isinstance(e, S.Flag):
-            return v not in ("", "false", "0", "no") if isinstance(v, str) else bool(v)
-        if isinstance(e, S.InSet):
-            vals = self.static_sets[e.set] if e.set in self.static_sets else self.sets.get(e.set, frozenset())
-            return v in vals
-        negate = e.op in ("!=", "!~")
-        if isinstance(e.value, S.Regex):
-            if not isinstance(v, str) or len(v) > REGEX_MAX_INPUT:
-                return negate
-            c = _regex(e.value.source, e.value.flags)
-            try:
-                m = (c.search if e.op in ("~", "!~") else c.fullmatch)(v, timeout=REGEX_TIMEOUT)
-            except TimeoutError:
-                return negate
-            return (m is not None) != negate
-        value = e.value.value
-        if level in ("extra", "mention"):
-            value = normalize_value(value)
-        return (v == value) != negate
-
-    def token_ok(self, e: S.Expr, tok: Token) -> bool:
-        """True when SOME analysis of the token satisfies `e` (one view when `e` reads no analysis attribute)."""
-        if len(tok.analyses) > 1 and any(x.attr in ANALYSIS_ATTRS for x in _leaves(e)):
-            return any(self.holds(e, tok, an) for an in tok.analyses)
-        return self.holds(e, tok, tok)
-
-    def blame(self, e: S.Expr, tok: Any, an: Any, mention: bool = False) -> list[str]:
-        """The parts of `e` that make it false for this view of the token, with the values read."""
-        if isinstance(e, S.And):
-            return [b for x in e.items if not self.holds(x, tok, an, mention) for b in self.blame(x, tok, an, mention)]
-        if isinstance(e, S.Or):
-            return [b for x in e.items for b in self.blame(x, tok, an, mention)]
-        vals = ", ".join(f"{x.attr}={_show(get_value(_level(x.attr, mention), x.attr, tok, an))}"
-                         for x in _unique_attrs(e))
-        return [f"{S.format_expr(e, 3)} is false ({vals})" if vals else f"{S.format_expr(e, 3)} is false"]
+    def close(self) -> None:
+        """Record the attempt under way, if any, as failed."""
+        if self.run is not None:
+            self.attempts.append(Attempt(self.round, self.start, max(self.far, self.start), None, self.window,
+                                         tuple(self.fails), self.describer))
+            self.run = None
 
 
-def _unique_attrs(e: S.Expr) -> list[Any]:
-    seen: dict[str, Any] = {}
-    for x in _leaves(e):
-        seen.setdefault(x.attr, x)
-    return list(seen.values())
+def trace_rule(rule: Any, ctx: MatchContext, round_: int = 0) -> tuple[list[Attempt], list[Match]]:
+    """Search with `rule` over `ctx` as the matcher does, traced: every attempt, and the matches in order."""
+    prog = rule.program
+    tr = _Trace(prog, round_, _Describer(prog, ctx, rule.cross_sentence))
+    matches: list[Match] = []
+    for m in finditer(prog, ctx, mode=rule.mode, cross_sentence=rule.cross_sentence, observer=tr):
+        tr.matched(m)
+        matches.append(m)
+    tr.close()
+    return tr.attempts, matches
 
 
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    return '""' if v == "" else str(v)
-
-
-# ---------------------------------------------------------------- pattern -> traced instructions
-
-class _Code:
-    """Instructions for a resolved AST, laid out like the compiled program (same preference order)."""
-
-    def __init__(self, ast: S.Node) -> None:
-        self.names: list[str] = []
-        for n in S.walk(ast):
-            if isinstance(n, S.Capture) and n.name not in self.names:
-                self.names.append(n.name)
-        self.slots = {nm: k for k, nm in enumerate(self.names)}
-        self.repeated = frozenset(k for k, v in _capture_counts(ast).items() if v > 1)
-        self.mention_slot = {id(n.body): self.slots[n.name] for n in S.walk(ast)
-                             if isinstance(n, S.Capture) and isinstance(n.body, S.Mention)}
-        self.subs: list[tuple[tuple[Any, ...], bool]] = []
-        self.main = self.program(ast, True, False)
-        self.min_length = _length(ast)[0]
-
-    def program(self, node: S.Node, fwd: bool, in_look: bool) -> tuple[Any, ...]:
-        code: list[Any] = []
-        self.emit(node, code, fwd, in_look)
-        code.append((_MATCH,))
-        return tuple(code)
-
-    def emit(self, n: S.Node, code: list[Any], fwd: bool, in_look: bool) -> None:
-        if isinstance(n, S.TokenAtom):
-            attrs = {x.attr for x in _leaves(n.expr)}
-            keep = 0 if in_look else ((KEEP_PRE if attrs & KEEP_PRE_ATTRS else 0) |
-                                      (KEEP_SUF if attrs & KEEP_SUF_ATTRS else 0))
-            code.append((_TOK, n, keep))
-        elif isinstance(n, S.Mention):
-            code.append((_MEN, n, self.mention_slot.get(id(n), -1)))
-        elif isinstance(n, S.Anchor):
-            code.append((_BOL if n.kind == "start" else _EOL, n))
-        elif isinstance(n, S.Look):
-            k = len(self.subs)
-            self.subs.append(((), n.ahead))
-            self.subs[k] = (self.program(n.body, n.ahead, True), n.ahead)
-            code.append((_LOOK, k, n))
-        elif isinstance(n, S.Capture):
-            slot = self.slots[n.name]
-            code.append((_OPEN, slot))
-            self.emit(n.body, code, fwd, in_look)
-            code.append((_CLOSE, slot))
-        elif isinstance(n, S.Seq):
-            for it in (n.items if fwd else reversed(n.items)):
-                self.emit(it, code, fwd, in_look)
-        elif isinstance(n, S.Alt):
-            jumps = []
-            for k, opt in enumerate(n.options):
-                if k < len(n.options) - 1:
-                    s = len(code)
-                    code.append(None)
-                    self.emit(opt, code, fwd, in_look)
-                    jumps.append(len(code))
-                    code.append(None)
-                    code[s] = (_SPLIT, s + 1, len(code))
-                else:
-                    self.emit(opt, code, fwd, in_look)
-            for j in jumps:
-                code[j] = (_JMP, len(code))
-        elif isinstance(n, S.Repeat):
-            for _ in range(n.min):
-                self.emit(n.body, code, fwd, in_look)
-            if n.max is None:
-                head = len(code)
-                code.append(None)
-                self.emit(n.body, code, fwd, in_look)
-                code.append((_JMP, head))
-                out = len(code)
-                code[head] = (_SPLIT, out, head + 1) if n.lazy else (_SPLIT, head + 1, out)
-            else:
-                pending = []
-                for _ in range(n.max - n.min):
-                    pending.append(len(code))
-                    code.append(None)
-                    self.emit(n.body, code, fwd, in_look)
-                out = len(code)
-                for s in pending:
-                    code[s] = (_SPLIT, out, s + 1) if n.lazy else (_SPLIT, s + 1, out)
-        else:  # pragma: no cover - the resolver leaves no other node
-            raise TypeError(n)
-
-
-# ---------------------------------------------------------------- the tracing interpreter
+# ---------------------------------------------------------------- failure messages
 
 def _where(loc: S.Loc) -> tuple[str, str, str | None]:
     """(file:line:col, pattern line:col, macro name) of an AST node."""
@@ -331,200 +231,49 @@ def _where(loc: S.Loc) -> tuple[str, str, str | None]:
     return f"{src.name if src is not None else '<pattern>'}:{inner}", inner, macro
 
 
-class _Tracer:
-    """Runs one rule over one context, start token by start token, recording the furthest failures."""
+def _leaves(pred: Any) -> list[Any]:
+    """The predicates on one attribute inside a compiled constraint, in pattern order."""
+    if isinstance(pred, PredNot):
+        return _leaves(pred.item)
+    if isinstance(pred, (PredAnd, PredOr)):
+        return [x for p in pred.items for x in _leaves(p)]
+    return [pred]
 
-    def __init__(self, code: _Code, ctx: MatchContext, constraints: _Constraints, cross: bool) -> None:
-        self.code, self.ctx, self.c = code, ctx, constraints
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return '""' if v == "" else str(v)
+
+
+class _Describer:
+    """Says why an element failed, from the instruction (its predicate, through the VM) and the
+    element it was compiled from (`Program.origins`, for the text and place of each part)."""
+
+    def __init__(self, program: Program, ctx: MatchContext, cross: bool) -> None:
+        self.prog, self.ctx, self.cross = program, ctx, cross
         self.doc = ctx.doc
         self.toks = ctx.doc.tokens
         self.n = len(self.toks)
-        self.cross = cross
-        self.starts = {s for s, _ in self.doc.sentences} | {0}
-        self.ends = {e for _, e in self.doc.sentences} | {self.n}
-        self.tok_cache: dict[tuple[int, int], bool] = {}
-        self.lo = self.hi = 0
-        self.look_memo: dict[tuple[int, int], bool] = {}
-        self.fcache: dict[tuple[int, int, str, tuple[int, int]], Failure] = {}
+        self.sets = ctx.sets
+        self.run: Run | None = None
+        self.cache: dict[tuple[int, int, str, tuple[int, int]], Failure] = {}
 
-    # -- elements
-    def test(self, node: S.TokenAtom, pos: int) -> bool:
-        if node.expr is None:
-            return True
-        key = (id(node.expr), pos)
-        r = self.tok_cache.get(key)
-        if r is None:
-            r = self.tok_cache[key] = self.c.token_ok(node.expr, self.toks[pos])
-        return r
-
-    def mentions(self, node: S.Mention, pos: int, forward: bool) -> list[Any]:
-        if forward:
-            ms = [m for m in self.ctx.starting(node.label, pos) if m.tok_end <= self.hi]
-        else:
-            ms = [m for m in self.ctx.ending(node.label, pos) if m.tok_start >= self.lo]
-        if node.expr is not None:
-            ms = [m for m in ms if self.c.holds(node.expr, getattr(m, "attrs", None) or {}, None, True)]
-        return ms
-
-    def at_start(self, pos: int) -> bool:
-        return pos in self.starts if self.cross else pos == self.lo
-
-    def at_end(self, pos: int) -> bool:
-        return pos in self.ends if self.cross else pos == self.hi
-
-    def look(self, k: int, pos: int) -> bool:
-        key = (k, pos)
-        r = self.look_memo.get(key)
-        if r is None:
-            code, forward = self.code.subs[k]
-            r = self.look_memo[key] = self.plain(code, pos, forward)
-        return r
-
-    def plain(self, code: tuple[Any, ...], pos0: int, forward: bool) -> bool:
-        """A lookaround's sub-program: does some path reach MATCH (leftwards for a lookbehind)?"""
-        visited: set[tuple[int, int]] = set()
-        stack = [(0, pos0)]
-        while stack:
-            pc, pos = stack.pop()
-            while True:
-                ins = code[pc]
-                op = ins[0]
-                if op == _TOK:
-                    p = pos if forward else pos - 1
-                    if (pos >= self.hi if forward else pos <= self.lo) or not self.test(ins[1], p):
-                        break
-                    pos = pos + 1 if forward else pos - 1
-                    pc += 1
-                elif op == _SPLIT or op == _MEN:
-                    if (pc, pos) in visited:
-                        break
-                    visited.add((pc, pos))
-                    if op == _SPLIT:
-                        stack.append((ins[2], pos))
-                        pc = ins[1]
-                    else:
-                        ms = self.mentions(ins[1], pos, forward)
-                        if not ms:
-                            break
-                        for m in ms[1:]:
-                            stack.append((pc + 1, m.tok_end if forward else m.tok_start))
-                        pos = ms[0].tok_end if forward else ms[0].tok_start
-                        pc += 1
-                elif op == _JMP:
-                    pc = ins[1]
-                elif op == _BOL or op == _EOL:
-                    if not (self.at_start(pos) if op == _BOL else self.at_end(pos)):
-                        break
-                    pc += 1
-                elif op == _LOOK:
-                    if self.look(ins[1], pos) == ins[2].negate:
-                        break
-                    pc += 1
-                elif op == _MATCH:
-                    return True
-                else:  # pragma: no cover - no captures inside lookarounds
-                    pc += 1
-        return False
-
-    # -- one attempt
-    def attempt(self, start: int) -> tuple[Any, int, list[tuple[Any, int, str]]]:
-        """(result or None, furthest failure position, [(node, token, reason)] failing there)."""
-        code = self.code.main
-        visited: set[tuple[int, int]] = set()
-        far = -1
-        fails: list[tuple[Any, int, str]] = []
-        seen_nodes: set[int] = set()
-
-        def fail(node: Any, pos: int, why: str) -> None:
-            nonlocal far, fails, seen_nodes
-            if pos > far:
-                far, fails, seen_nodes = pos, [], set()
-            if pos == far and id(node) not in seen_nodes:
-                seen_nodes.add(id(node))
-                fails.append((node, pos, why))
-
-        stack: list[tuple[int, int, Any, Any]] = [(0, start, None, None)]
-        while stack:
-            pc, pos, caps, trail = stack.pop()
-            while True:
-                ins = code[pc]
-                op = ins[0]
-                if op == _TOK:
-                    node = ins[1]
-                    if pos >= self.hi:
-                        fail(node, pos, "end")
-                        break
-                    if not self.test(node, pos):
-                        fail(node, pos, "token")
-                        break
-                    if ins[2]:
-                        trail = (pos, ins[2], trail)
-                    pos += 1
-                    pc += 1
-                elif op == _SPLIT:
-                    if (pc, pos) in visited:
-                        break
-                    visited.add((pc, pos))
-                    stack.append((ins[2], pos, caps, trail))
-                    pc = ins[1]
-                elif op == _JMP:
-                    pc = ins[1]
-                elif op == _OPEN or op == _CLOSE:
-                    caps = (ins[1], op == _OPEN, pos, caps)
-                    pc += 1
-                elif op == _MEN:
-                    if (pc, pos) in visited:
-                        break
-                    visited.add((pc, pos))
-                    ms = self.mentions(ins[1], pos, True)
-                    if not ms:
-                        fail(ins[1], pos, "mention")
-                        break
-                    slot = ins[2]
-                    for m in reversed(ms[1:]):
-                        stack.append((pc + 1, m.tok_end, (slot, None, m, caps) if slot >= 0 else caps, trail))
-                    m = ms[0]
-                    if slot >= 0:
-                        caps = (slot, None, m, caps)
-                    pos = m.tok_end
-                    pc += 1
-                elif op == _BOL or op == _EOL:
-                    if not (self.at_start(pos) if op == _BOL else self.at_end(pos)):
-                        fail(ins[1], pos, "anchor")
-                        break
-                    pc += 1
-                elif op == _LOOK:
-                    if self.look(ins[1], pos) == ins[2].negate:
-                        fail(ins[2], pos, "look")
-                        break
-                    pc += 1
-                else:  # MATCH
-                    return (pos, caps, trail), far, fails
-        return None, far, fails
-
-    def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
-        """The Match the matcher would build (the same function builds it)."""
-        return build_match(self.doc.tokens, start, end, caps, trail, self.code.names, self.code.repeated)
-
-    # -- messages
-    def word(self, i: int) -> str:
-        t = self.toks[i]
-        return self.doc.text[t.word_start:t.word_end]
-
-    def failure(self, node: Any, pos: int, kind: str, window: tuple[int, int]) -> Failure:
+    def failure(self, pc: int, pos: int, kind: str, window: tuple[int, int]) -> Failure:
         """The message for a failure recorded while searching `window` (computed once, when asked for)."""
-        key = (id(node), pos, kind, window)
-        f = self.fcache.get(key)
+        key = (pc, pos, kind, window)
+        f = self.cache.get(key)
         if f is None:
-            saved = self.lo, self.hi
-            self.lo, self.hi = window
-            try:
-                f = self.fcache[key] = self._failure(node, pos, kind)
-            finally:
-                self.lo, self.hi = saved
+            if self.run is None:
+                self.run = Run(self.prog, self.ctx, self.cross)
+            if (self.run.lo, self.run.hi) != window:
+                self.run.window(*window)
+            f = self.cache[key] = self._failure(pc, pos, kind)
         return f
 
-    def _failure(self, node: Any, pos: int, kind: str) -> Failure:
+    def _failure(self, pc: int, pos: int, kind: str) -> Failure:
+        node = self.prog.origins[pc]
+        ins = self.prog.code[pc]
         where, inner, macro = _where(node.loc)
         element = S.format_pattern(node)
         token: int | None = pos if pos < self.n else None
@@ -532,28 +281,47 @@ class _Tracer:
             reason = "the sentence ended" if pos == self.hi and not self.cross else "the text ended"
             token = None
         elif kind == "token":
-            reason = self.token_reason(node.expr, pos)
+            reason = self.token_reason(node.expr, ins[1], pos)
         elif kind == "mention":
-            reason = self.mention_reason(node, pos)
+            reason = self.mention_reason(node, ins[2], pos)
         elif kind == "anchor":
             reason = f"token {pos} does not start a sentence" if node.kind == "start" else \
                 "the sentence goes on here"
         else:
             at = pos if node.ahead else pos - 1
             token = at if 0 <= at < self.n else None
-            reason = self.look_reason(node, pos)
+            reason = self.look_reason(node, ins[1], pos)
         return Failure(element, where, inner, macro, token, reason)
 
-    def token_reason(self, e: S.Expr, pos: int) -> str:
+    @property
+    def hi(self) -> int:
+        assert self.run is not None
+        return self.run.hi
+
+    def blame(self, e: S.Expr, pred: Any, tok: Any, an: Any) -> list[str]:
+        """The parts of constraint `e` (compiled to `pred`) that are false for this view of the
+        token (or these mention attributes), with the values read."""
+        if isinstance(e, S.And):
+            return [b for x, p in zip(e.items, pred.items) if not p.eval(tok, an, self.sets)
+                    for b in self.blame(x, p, tok, an)]
+        if isinstance(e, S.Or):
+            return [b for x, p in zip(e.items, pred.items) for b in self.blame(x, p, tok, an)]
+        read: dict[str, Any] = {}
+        for leaf in _leaves(pred):
+            read.setdefault(leaf.attr, leaf)
+        vals = ", ".join(f"{a}={_show(get_value(p.level, a, tok, an))}" for a, p in read.items())
+        return [f"{S.format_expr(e, 3)} is false ({vals})" if vals else f"{S.format_expr(e, 3)} is false"]
+
+    def token_reason(self, e: S.Expr, pi: int, pos: int) -> str:
         tok = self.toks[pos]
-        parts = self.c.blame(e, tok, tok)
+        parts = self.blame(e, self.prog.preds[pi], tok, tok)
         extra = ""
-        if len(tok.analyses) > 1 and any(x.attr in ANALYSIS_ATTRS for x in _leaves(e)):
+        if len(tok.analyses) > 1 and self.prog.pred_per_analysis[pi]:
             extra = f"; none of its {len(tok.analyses) - 1} other analyses satisfies it either"
         return "; ".join(parts) + extra
 
-    def mention_reason(self, node: S.Mention, pos: int) -> str:
-        here = [m for m in self.ctx.starting(node.label, pos)]
+    def mention_reason(self, node: S.Mention, pi: int, pos: int) -> str:
+        here = self.ctx.starting(node.label, pos)
         if not here:
             return f"no @{node.label} mention starts at token {pos}"
         inside = [m for m in here if m.tok_end <= self.hi]
@@ -562,69 +330,43 @@ class _Tracer:
         m = inside[0]
         attrs = getattr(m, "attrs", None) or {}
         assert node.expr is not None
-        why = "; ".join(self.c.blame(node.expr, attrs, None, True))
+        why = "; ".join(self.blame(node.expr, self.prog.preds[pi], attrs, None))
         return f"the @{node.label} mention{'s' if len(inside) > 1 else ''} at token {pos} " \
                f"({_quote(self.doc.text[m.start:m.end])}) fail{'' if len(inside) > 1 else 's'} the constraint: {why}"
 
-    def look_reason(self, node: S.Look, pos: int) -> str:
+    def look_reason(self, node: S.Look, k: int, pos: int) -> str:
+        assert self.run is not None
+        run = self.run
         kind = ("negative " if node.negate else "") + ("lookahead" if node.ahead else "lookbehind")
         at = pos if node.ahead else pos - 1
         body = node.body
-        if not (0 <= at < self.n) or (not self.cross and not (self.lo <= at < self.hi)):
+        if not (0 <= at < self.n) or (not self.cross and not (run.lo <= at < run.hi)):
             return f"the {kind} needs a token {'after' if node.ahead else 'before'} this point"
         opts = body.options if isinstance(body, S.Alt) else (body,)
         if all(isinstance(o, (S.TokenAtom, S.Mention)) for o in opts):
+            code, origins = self.prog.subs[k][0], self.prog.sub_origins[k]
+            ins_of = {id(origins[pc]): ins for pc, ins in enumerate(code) if ins[0] in (TOKEN, MENTION)}
             if node.negate:
                 for o in opts:
-                    if isinstance(o, S.TokenAtom) and self.test(o, at):
+                    ins = ins_of[id(o)]
+                    if isinstance(o, S.TokenAtom) and (ins[1] < 0 or run.test(ins[1], at)):
                         return f"the token satisfies {S.format_pattern(o)}"
                     if isinstance(o, S.Mention):
-                        ms = self.mentions(o, pos if node.ahead else pos, node.ahead)
+                        ms = run.mentions(o.label, ins[2], pos, node.ahead)
                         if ms:
                             m = ms[0]
                             return f"a @{o.label} mention ({_quote(self.doc.text[m.start:m.end])}) " \
                                    f"{'starts' if node.ahead else 'ends'} here"
             elif len(opts) == 1 and isinstance(opts[0], S.TokenAtom) and opts[0].expr is not None:
-                return self.token_reason(opts[0].expr, at)
+                return self.token_reason(opts[0].expr, ins_of[id(opts[0])][1], at)
             elif len(opts) == 1 and isinstance(opts[0], S.Mention):
-                return self.mention_reason(opts[0], pos) if node.ahead else \
+                return self.mention_reason(opts[0], ins_of[id(opts[0])][2], pos) if node.ahead else \
                     f"no @{opts[0].label} mention ends at token {pos}"
         return f"the {kind} {'matches' if node.negate else 'does not match'} at token {at}"
 
 
 def _quote(s: str) -> str:
     return "«" + s.replace("\n", " ") + "»"
-
-
-def _windows(doc: Document, cross: bool) -> list[tuple[int, int]]:
-    n = len(doc.tokens)
-    if cross or not doc.sentences:
-        return [(0, n)] if n else []
-    return [(s, e) for s, e in doc.sentences if e > s]
-
-
-def trace_rule(rule: Any, ctx: MatchContext, static_sets: Mapping[str, frozenset[str]], round_: int = 0
-               ) -> tuple[list[Attempt], list[Match]]:
-    """Run `rule` over `ctx` with the tracing interpreter: every attempt, and the matches in order."""
-    code = _Code(rule.program.ast)
-    tr = _Tracer(code, ctx, _Constraints(static_sets, ctx.sets), rule.cross_sentence)
-    attempts: list[Attempt] = []
-    matches: list[Match] = []
-    for lo, hi in _windows(ctx.doc, rule.cross_sentence):
-        tr.lo, tr.hi, tr.look_memo = lo, hi, {}
-        pos = lo
-        while pos + code.min_length <= hi:
-            res, far, fails = tr.attempt(pos)
-            if res is None:
-                attempts.append(Attempt(round_, pos, max(far, pos), None, (lo, hi), tuple(fails), tr))
-                pos += 1
-                continue
-            end, caps, trail = res
-            m = tr.build(pos, end, caps, trail)
-            matches.append(m)
-            attempts.append(Attempt(round_, pos, end, m, (lo, hi)))
-            pos = end if rule.mode == "first" else pos + 1
-    return attempts, matches
 
 
 # ---------------------------------------------------------------- explain
@@ -675,7 +417,7 @@ def _explain_one(pack: Any, rule: Any, doc: Document, result: RunResult,
     matches: list[tuple[int, Match]] = []
     agrees = True
     for rnd, ctx in contexts:
-        att, ms = trace_rule(rule, ctx, pack.sets, rnd)
+        att, ms = trace_rule(rule, ctx, rnd)
         attempts += att
         matches += [(rnd, m) for m in ms]
         real = list(finditer(rule.program, ctx, mode=rule.mode, cross_sentence=rule.cross_sentence))
@@ -838,7 +580,7 @@ def format_text(ex: Explanation, *, verbose: bool = False, width: int = 100) -> 
         w("  " + _mention_line(m))
     if not ex.agrees:
         w("")
-        w("WARNING: explain's interpreter and the matcher disagree on this rule's matches; "
+        w("WARNING: explain's traced search and the matcher disagree on this rule's matches; "
           "trust `arabic-ie match` and please report this")
     return "\n".join(out) + "\n"
 
