@@ -88,11 +88,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import os
-import pickle
 import re
-import stat
 import sys
-import tempfile
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -102,6 +99,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from dsl.cache import code_digest, digest, read_entry, write_entry
 from dsl.doc.document import Document
 from dsl.doc.token import Span, Token, ReadOnlyDict
 from dsl.errors import GazetteerError, SourcePos
@@ -109,11 +107,8 @@ from dsl.morph.analyzer import entry_ids
 
 __all__ = [
     "Entry", "GazMatch", "GazetteerSource", "Gazetteer", "parse_entries", "read_entries",
-    "cache_dir", "analyzer_fingerprint", "FORMAT_VERSION",
+    "analyzer_fingerprint",
 ]
-
-#: Bumped whenever the compiled (pickled) form or the keying changes.
-FORMAT_VERSION = 4
 
 _SEP = "\x01"      # joins token keys into a path key
 _CLITIC = "\x00"   # separates pre / norm / suf inside a token key carrying clitics
@@ -334,41 +329,15 @@ def read_entries(path: str | os.PathLike[str]) -> GazetteerSource:
     return parse_entries(_read_bytes(p), p)
 
 
-# --------------------------------------------------------------------------- cache
-
-def cache_dir() -> Path:
-    """Where compiled gazetteers are cached (not created here)."""
-    env = os.environ.get("ARABIC_IE_CACHE")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg else Path.home() / ".cache"
-    return base / "arabic-ie"
-
-
-def _safe_dir(d: Path, create: bool) -> bool:
-    """True when `d` is a directory owned by us and not writable by group or others."""
-    try:
-        if create:
-            d.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = d.stat()
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode):
-        return False
-    if hasattr(os, "getuid"):
-        if st.st_uid != os.getuid() or st.st_mode & 0o022:
-            return False
-    return True
-
+# --------------------------------------------------------------------------- cache key
 
 def analyzer_fingerprint(analyzer: Any) -> str | None:
     """A string that changes whenever `analyzer` may analyze a word differently, or None.
 
     An analyzer may say it itself (`fingerprint`, `cache_key` or `version`, attribute or
     method). For the built-in `dsl.morph.analyzer.Analyzer` it is derived from what decides its
-    output: the source of the text layer (`dsl.morph.analyzer`, `dsl.text.normalize`, `dsl.text.tokenize`),
-    its lexicon files (`dsl/data/`), its normalization options and its known words.
+    output: the package's code and data (`dsl.cache.code_digest`: the analyzer, the text layer,
+    the lexicons in `dsl/morph/data/`), its normalization options and its known words.
     Otherwise None: compiled gazetteers are then not cached on disk.
     """
     for attr in ("fingerprint", "cache_key", "version"):
@@ -380,47 +349,18 @@ def analyzer_fingerprint(analyzer: Any) -> str | None:
                 continue
         if v is not None:
             return f"{type(analyzer).__module__}.{type(analyzer).__qualname__}:{attr}={v}"
-    try:
-        from dsl.morph.analyzer import Analyzer
-    except ImportError:
-        return None
+    from dsl.morph.analyzer import Analyzer
     if not isinstance(analyzer, Analyzer):
         return None
-    h = hashlib.sha256(_text_layer_digest().encode())
-    h.update(repr(getattr(analyzer, "options", None)).encode())
-    h.update(b"\x00")
-    for w in sorted(getattr(analyzer, "known_words", ())):
-        h.update(w.encode())
-        h.update(b"\n")
-    return f"dsl.morph.analyzer.Analyzer:{h.hexdigest()}"
+    words = sorted(getattr(analyzer, "known_words", ()))
+    h = digest(code_digest(), repr(getattr(analyzer, "options", None)), *words)
+    return f"dsl.morph.analyzer.Analyzer:{h}"
 
 
-_TEXT_LAYER_DIGEST: str | None = None
-
-
-def _text_layer_digest() -> str:
-    """SHA-256 over the text layer's source files and lexicon data (once per process)."""
-    global _TEXT_LAYER_DIGEST
-    if _TEXT_LAYER_DIGEST is None:
-        here = Path(__file__).resolve().parent.parent
-        files = [here / "morph" / "analyzer.py", here / "text" / "normalize.py", here / "text" / "tokenize.py"]
-        data = here / "morph" / "data"
-        if data.is_dir():
-            files.extend(sorted(p for p in data.rglob("*") if p.is_file()))
-        h = hashlib.sha256()
-        for f in files:
-            h.update(str(f.relative_to(here)).encode())
-            try:
-                h.update(hashlib.sha256(f.read_bytes()).digest())
-            except OSError:
-                h.update(b"-")
-        _TEXT_LAYER_DIGEST = h.hexdigest()
-    return _TEXT_LAYER_DIGEST
-
-
-def _cache_file(digest: str, fp: str, article_optional: bool) -> Path:
-    h = hashlib.sha256(f"{FORMAT_VERSION}\n{digest}\n{fp}\n{int(article_optional)}".encode())
-    return cache_dir() / f"gaz-{h.hexdigest()[:32]}.pickle"
+def _cache_key(file_digest: str, analyzer: Any, article_optional: bool) -> str | None:
+    """The cache key of a gazetteer file's compiled form, or None (an analyzer without a fingerprint)."""
+    fp = analyzer_fingerprint(analyzer)
+    return None if fp is None else digest(file_digest, fp, str(int(article_optional)))
 
 
 # --------------------------------------------------------------------------- gazetteer
@@ -480,15 +420,12 @@ class Gazetteer:
             from dsl.morph.analyzer import default_analyzer
             analyzer = default_analyzer()
         data = _read_bytes(p)
-        digest = hashlib.sha256(data).hexdigest()
-        cfile = cls._cache_for(digest, analyzer, article_optional) if cache else None
-        if cfile is not None:
-            g = cls._from_cache(cfile, digest)
-            if g is not None:
-                g.name, g.label, g.path = name, label, p
-                return g
-        src = parse_entries(data, p, digest=digest)
-        return cls._build(src, analyzer, name, label, cfile, article_optional)
+        sha = hashlib.sha256(data).hexdigest()
+        key = _cache_key(sha, analyzer, article_optional) if cache else None
+        g = cls._cached(key, name, label, p)
+        if g is not None:
+            return g
+        return cls._build(parse_entries(data, p, digest=sha), analyzer, name, label, key, article_optional)
 
     @classmethod
     def build(cls, entries: GazetteerSource | Iterable[Entry], *, analyzer: Any = None,
@@ -508,29 +445,29 @@ class Gazetteer:
             src = GazetteerSource(None, tuple(entries), "")
         if name is None and src.path is not None:
             name = Path(src.path).stem
-        cfile = None
-        if cache and src.digest:
-            cfile = cls._cache_for(src.digest, analyzer, article_optional)
-            if cfile is not None:
-                g = cls._from_cache(cfile, src.digest)
-                if g is not None:
-                    g.name, g.label, g.path = name, label, src.path
-                    return g
-        return cls._build(src, analyzer, name, label, cfile, article_optional)
+        key = _cache_key(src.digest, analyzer, article_optional) if cache and src.digest else None
+        g = cls._cached(key, name, label, src.path)
+        if g is not None:
+            return g
+        return cls._build(src, analyzer, name, label, key, article_optional)
 
-    @staticmethod
-    def _cache_for(digest: str, analyzer: Any, article_optional: bool) -> Path | None:
-        fp = analyzer_fingerprint(analyzer)
-        return None if fp is None else _cache_file(digest, fp, article_optional)
+    @classmethod
+    def _cached(cls, key: str | None, name: str | None, label: str | None, path: str | None) -> "Gazetteer | None":
+        """The compiled gazetteer stored under `key` in the disk cache (see `dsl.cache`), or None."""
+        g = read_entry("gaz", key) if key is not None else None
+        if not isinstance(g, cls):
+            return None
+        g.name, g.label, g.path, g.from_cache = name, label, path, True
+        return g
 
     @classmethod
     def _build(cls, src: GazetteerSource, analyzer: Any, name: str | None, label: str | None,
-               cfile: Path | None, article_optional: bool) -> "Gazetteer":
+               key: str | None, article_optional: bool) -> "Gazetteer":
         g = cls()
         g.name, g.label, g.path, g.article_optional = name, label, src.path, article_optional
         g._compile(src, analyzer, article_optional)
-        if cfile is not None:
-            g._to_cache(cfile, src.digest)
+        if key is not None:
+            write_entry("gaz", key, g)
         return g
 
     def _compile(self, src: GazetteerSource, analyzer: Any, article_optional: bool) -> None:
@@ -604,56 +541,8 @@ class Gazetteer:
             offs.append(o)
         self._scanner()   # now: building the gazetteer includes building its automaton
 
-    # ---------------------------------------------------------------- cache
-
-    _STATE = ("article_optional", "_paths", "_blob", "_offs", "_canon", "_types", "_type_idx",
-              "_attrs", "_attr_idx", "_lines", "_alts", "_values", "_strict")
-
-    def _to_cache(self, cfile: Path, digest: str) -> None:
-        if not _safe_dir(cfile.parent, create=True):
-            return
-        state = {k: getattr(self, k) for k in self._STATE}
-        state["_attrs"] = [dict(a) for a in self._attrs]
-        payload = {"format": FORMAT_VERSION, "digest": digest, "state": state}
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".gaz-", suffix=".tmp", dir=cfile.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(payload, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, cfile)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass  # a cache that cannot be written is no error
-
-    @classmethod
-    def _from_cache(cls, cfile: Path, digest: str) -> "Gazetteer | None":
-        if not _safe_dir(cfile.parent, create=False):
-            return None
-        try:
-            st = cfile.stat()
-            if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-                return None
-            with open(cfile, "rb") as fh:
-                payload = pickle.load(fh)
-            if payload.get("format") != FORMAT_VERSION or payload.get("digest") != digest:
-                return None
-            state = payload["state"]
-            g = cls()
-            for k in cls._STATE:
-                setattr(g, k, state[k])
-            g._attrs = [MappingProxyType(a) if a else _EMPTY for a in g._attrs]
-            g.from_cache = True
-            return g
-        except Exception:  # corrupt, truncated, from another version: rebuild
-            return None
-
-    # -- pickling (a Pack holding gazetteers is pickled to the compiled-pack cache and to worker
-    # processes); attribute mappings are read-only proxies, which pickle cannot store as such.
+    # -- pickling (to the disk cache, inside a pickled Pack, to worker processes): attribute
+    # mappings are read-only proxies, which pickle cannot store as such.
 
     def __getstate__(self) -> dict[str, Any]:
         state = {k: getattr(self, k) for k in self.__slots__ if k not in ("_scan", "_mention_attrs")}

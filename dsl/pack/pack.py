@@ -9,17 +9,14 @@ every file it read.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dsl.version import __version__
+from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.pack.cascade import RunResult, run
 from dsl.pack.index import for_pack
 from dsl.pattern.compiler import CompileEnv, compile_pattern
@@ -119,16 +116,15 @@ class Pack:
         files = expand_pack_paths(paths)
         if not files:
             raise PackError("no rule packs given (no *.yaml files found)")
-        if cache:
-            key = _cache_key(files, allow_paths)
-            if key is not None:
-                hit = _cache_read(key)
-                if hit is not None:
-                    return hit
+        key = _cache_key(files, allow_paths) if cache else None
+        if key is not None:
+            hit = read_entry("pack", key)
+            if isinstance(hit, Pack):
+                return hit
         pack = cls._build(*read_sources(files, allow_paths=allow_paths))
-        if cache and key is not None:
+        if key is not None:
             for_pack(pack)   # the pack-wide matcher is compiled now, so the cache entry holds it
-            _cache_write(key, pack)
+            write_entry("pack", key, pack, deps=pack.files)
         return pack
 
     @classmethod
@@ -380,98 +376,24 @@ class _LiteralAnalyzer:
         return [t.analyses[0] if t.analyses else Analysis(t.pre, t.definite, t.stem, t.suf) for t in doc.tokens]
 
 
-# --- the compiled-pack cache ------------------------------------------------------------------------
-def cache_dir() -> Path:
-    """`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie`."""
-    env = os.environ.get("ARABIC_IE_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "arabic-ie"
-
-
-def _code_digest() -> str:
-    h = hashlib.sha256(__version__.encode())
-    here = Path(__file__).resolve().parent.parent
-    for p in sorted(here.rglob("*")):
-        if p.suffix in (".py", ".lark", ".txt") and p.is_file():
-            h.update(p.relative_to(here).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
+# --- the compiled-pack cache (dsl.cache) --------------------------------------------------------------
 def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | None:
-    """Hash of the code, the options and the named pack files' bytes; None if one is unreadable.
+    """Digest of the options and of the named pack files' paths and bytes; None if one is unreadable.
 
     Cheap on purpose (no YAML parsing): the files a pack pulls in (imports, gazetteers) are
-    listed with their SHA-256 inside the cache entry and checked by `_cache_read`, so an edit
-    to any of them still invalidates the entry.
+    listed with their SHA-256 in the cache entry (`Pack.files`), so an edit to any of them
+    still invalidates it.
     """
-    h = hashlib.sha256(_code_digest().encode())
-    h.update(repr(sorted(str(Path(a).resolve()) for a in allow_paths)).encode())
+    parts = ["allow", *sorted(str(Path(a).resolve()) for a in allow_paths)]
     # Positions in a pack's errors and explanations name files relative to the working
     # directory (display_path), so a pack compiled elsewhere must not be reused here.
-    h.update(b"\x00cwd:" + str(Path.cwd().resolve()).encode())
+    parts += ["cwd", str(Path.cwd().resolve())]
     for p in files:
-        try:
-            h.update(b"\x00" + str(Path(p).resolve()).encode() + b"\x00")
-            h.update(Path(p).read_bytes())
-        except OSError:
+        sha = file_digest(p)
+        if sha is None:
             return None
-    return h.hexdigest()
-
-
-def _file_digest(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _cache_read(key: str) -> Pack | None:
-    """The cached pack for `key` when every file it was built from is unchanged, else None."""
-    p = cache_dir() / f"pack-{key}.pickle"
-    try:
-        st = p.stat()
-        if hasattr(os, "getuid") and st.st_uid != os.getuid():
-            return None  # never unpickle a file someone else wrote
-        with open(p, "rb") as f:
-            head = pickle.load(f)
-            if not isinstance(head, dict) or head.get("format") != _CACHE_FORMAT:
-                return None
-            for path, digest in head["deps"]:
-                if _file_digest(path) != digest:
-                    return None   # an import or a gazetteer changed since: rebuild
-            obj = pickle.load(f)
-        return obj if isinstance(obj, Pack) else None
-    except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is simply rebuilt
-        return None
-
-
-def _cache_write(key: str, pack: Pack) -> None:
-    """Store `pack` under `key`, preceded by the digests of every file it read (see `_cache_key`)."""
-    deps = []
-    for path in sorted(set(pack.files)):
-        digest = _file_digest(path)
-        if digest is None:
-            return
-        deps.append((path, digest))
-    d = cache_dir()
-    try:
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".pack-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump({"format": _CACHE_FORMAT, "deps": deps}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, d / f"pack-{key}.pickle")
-    except Exception:  # noqa: BLE001 - caching is best effort
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except Exception:  # noqa: BLE001
-            pass
-
-
-_CACHE_FORMAT = 2   # a header {format, deps: [(path, sha256)]} then the pickled Pack
+        parts += [str(Path(p).resolve()), sha]
+    return digest(*parts)
 
 
 def load_default_pack(cache: bool = True) -> Pack:
