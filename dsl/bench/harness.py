@@ -422,7 +422,8 @@ def _sentence_of(doc: Any) -> list[int]:
 
 def run_bench(cfg: BenchConfig, out: Any = None) -> dict[str, Any]:
     """Run every measurement of `cfg`; returns the report as a JSON-ready dict."""
-    from dsl.gazetteer.gazetteer import Gazetteer, parse_entries
+    from dsl.gazetteer.format import parse_entries
+    from dsl.gazetteer.index import Gazetteer
     from dsl.pattern.vm import MatchContext
     from dsl.morph.analyzer import Analyzer, default_analyzer
     from dsl.pack.index import PackMatcher, RuleSpec
@@ -771,7 +772,8 @@ def _child_main(args: argparse.Namespace) -> int:
     entries = synthetic_gazetteer(args.size, args.seed)
     docs = [an.analyze(t) for t in texts[:20]]
     if args._child == "gaz":
-        from dsl.gazetteer.gazetteer import Gazetteer, parse_entries
+        from dsl.gazetteer.format import parse_entries
+        from dsl.gazetteer.index import Gazetteer
         gc.collect()
         _reset_peak()
         base = _rss_mb()

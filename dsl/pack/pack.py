@@ -23,7 +23,8 @@ from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.doc.token import Analysis
 from dsl.doc.document import Document
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
-from dsl.gazetteer.gazetteer import Gazetteer, read_entries
+from dsl.gazetteer.format import read_entries
+from dsl.gazetteer.index import Gazetteer
 from dsl.doc.mention import Mention, new_mention
 from dsl.text.normalize import normalize_word
 from dsl.pack.source import (DocumentSetDecl, ExampleDecl, PackSource, did_you_mean, display_path, expand_pack_paths, read_sources)
