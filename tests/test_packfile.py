@@ -223,3 +223,25 @@ def test_a_cached_pack_is_reused_until_a_file_it_read_changes(tmp_path, monkeypa
             os.chmod(f, 0o646)
         Pack.load([p], cache=True)
         assert len(built) == 6
+
+
+def test_a_pack_is_immutable_and_pickles_with_its_index(tmp_path):
+    import dataclasses
+    import pickle
+    from dsl.pack.pack import Pack
+    pack = Pack.load([cached_pack_files(tmp_path)])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pack.rules = ()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        pack.sets["s"] = frozenset()  # type: ignore[index]
+    assert all(isinstance(x, tuple) for x in (pack.rules, pack.phases, pack.files, pack.sources, pack.warnings))
+    assert all(isinstance(p.rules, tuple) for p in pack.phases)
+    before = dict(vars(pack))
+    found = [(m.label, m.text) for m in pack.match("زار القاهرة")]
+    assert sorted(found) == [("Town", "القاهرة"), ("Visit", "زار القاهرة")]
+    assert vars(pack) == before and all(vars(pack)[k] is v for k, v in before.items())   # running wrote nothing
+    again = pickle.loads(pickle.dumps(pack))
+    assert isinstance(again.compiled.matcher, type(pack.compiled.matcher)) and again.sets == pack.sets
+    with pytest.raises(TypeError):
+        again.overlap["x"] = "keep_all"  # type: ignore[index]
+    assert [(m.label, m.text) for m in again.match("زار القاهرة")] == found

@@ -1,11 +1,11 @@
 """A compiled rule pack: gazetteers, sets, macros and rules ready to run over documents.
 
-`Pack.load(paths)` reads the YAML files (`packfile.py`), builds the analyzer and gazetteers,
-compiles every pattern (`compiler.py`), infers the cascade phases from `@Label` uses, and
-reports every error at once. `Pack.match(text)` runs the cascade (`cascade.py`).
-A Pack is immutable after loading, safe to share between threads, and pickles (for worker
-processes); `Pack.load(..., cache=True)` reuses a pickled pack keyed by the content hash of
-every file it read.
+`Pack.load(paths)` reads the YAML files (`dsl.pack.source`), builds the analyzer and gazetteers,
+compiles every pattern (`dsl.pattern.compiler`), infers the cascade phases from `@Label` uses,
+builds the pack-wide index of the phases (`dsl.pack.index`), and reports every error at once.
+`Pack.match(text)` runs the cascade (`dsl.pack.cascade`). A Pack is immutable, safe to share
+between threads, and pickles (for worker processes); `Pack.load(..., cache=True)` reuses a
+pickled pack from the disk cache (`dsl.cache`), keyed by the content hash of every file it read.
 """
 from __future__ import annotations
 
@@ -14,11 +14,12 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.pack.cascade import RunResult, run
-from dsl.pack.index import for_pack
+from dsl.pack.index import CompiledPack, compile_phases
 from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.doc.token import Analysis
 from dsl.doc.document import Document
@@ -85,21 +86,34 @@ class GazetteerUse:
         return out
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Pack:
-    """A loaded, compiled set of rule packs. Build it with `Pack.load` or `Pack.from_yaml`."""
+    """A loaded, compiled set of rule packs. Build it with `Pack.load` or `Pack.from_yaml`.
+
+    Immutable: tuples and read-only mappings, and the pack-wide index of its phases
+    (`compiled`, see `dsl.pack.index`) built with it. Compared and hashed by identity.
+    """
 
     name: str
     analyzer: Any
-    gazetteers: dict[str, GazetteerUse]
-    sets: dict[str, frozenset[str]]
-    document_sets: dict[str, DocumentSetDecl]
-    rules: list[CompiledRule]
-    phases: list[Phase]
-    overlap: dict[str, str]
-    files: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    warnings: list[DslError] = field(default_factory=list)   # e.g. rules reading labels nothing produces
+    gazetteers: Mapping[str, GazetteerUse]
+    sets: Mapping[str, frozenset[str]]
+    document_sets: Mapping[str, DocumentSetDecl]
+    rules: tuple[CompiledRule, ...]
+    phases: tuple[Phase, ...]
+    overlap: Mapping[str, str]
+    files: tuple[str, ...]
+    sources: tuple[str, ...]
+    warnings: tuple[DslError, ...]   # e.g. rules reading labels nothing produces
+    compiled: CompiledPack = field(repr=False)
+
+    # Read-only mappings (MappingProxyType) cannot be pickled as such: they travel as dicts.
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
@@ -124,7 +138,6 @@ class Pack:
                 return hit
         pack = cls._build(*read_sources(files, allow_paths=allow_paths))
         if key is not None:
-            for_pack(pack)   # the pack-wide matcher is compiled now, so the cache entry holds it
             write_entry("pack", key, pack, deps=pack.files)
         return pack
 
@@ -305,9 +318,10 @@ class _Builder:
         if self.errors:
             return None
         name = ", ".join(s.name or Path(s.path).stem for s in srcs if s.name) or "pack"
-        files = [str(s.path) for s in srcs] + [str(g.path) for g in gdecls]
-        return Pack(name, analyzer, gazetteers, sets, dsets, compiled, phases, overlap, files,
-                    [s.name for s in srcs], [self._in_file(w) for w in warnings])
+        files = tuple([str(s.path) for s in srcs] + [str(g.path) for g in gdecls])
+        return Pack(name, analyzer, MappingProxyType(gazetteers), MappingProxyType(sets), MappingProxyType(dsets),
+                    tuple(compiled), tuple(phases), MappingProxyType(overlap), files, tuple(s.name for s in srcs),
+                    tuple(self._in_file(w) for w in warnings), compile_phases(phases))
 
     def phases(self, rules: list[CompiledRule], gaz_labels: set[str]) -> list[Phase]:
         """Stratify rules by the labels they read: a label's phase follows every label it needs.
