@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import compress, repeat
 from operator import attrgetter, is_, itemgetter
 from typing import Any, NamedTuple
@@ -75,15 +75,20 @@ def walk(paths: Mapping[str, int], alts: Mapping[int, tuple[int, ...]], strict: 
 
 def _spelling_check(alts: Mapping[int, tuple[int, ...]], strict: Mapping[int, str], toks: tuple[Token, ...]
                     ) -> Callable[[int, int, int], int]:
-    """`check(entry, i, j)`: the entry, or the first of its alternatives, that tokens [i, j) may be
-    (its `spelling=exact` letters, when it has them, spelled there), or -1."""
+    """`check(entry, i, j)`: the entry, or the first of its alternatives, that tokens [i, j) may be, or -1."""
     def check(idx: int, i: int, j: int) -> int:
-        for k in (idx, *alts.get(idx, ())):
-            want = strict.get(k)
-            if want is None or _spelled(toks, i, j, want):
-                return k
-        return -1
+        return _first_spelled(strict, (idx, *alts.get(idx, ())), toks, i, j)
     return check
+
+
+def _first_spelled(strict: Mapping[int, str], entries: Iterable[int], toks: tuple[Token, ...], i: int, j: int) -> int:
+    """The first of `entries` that tokens [i, j) may be (spelled letter for letter where the entry says
+    `spelling=exact`), or -1."""
+    for k in entries:
+        want = strict.get(k)
+        if want is None or _spelled(toks, i, j, want):
+            return k
+    return -1
 
 
 def _extend(toks: tuple[Token, ...], get: Any, key: str, v: int, i: int, e: int,
@@ -192,8 +197,8 @@ class Scanner:
     def __init__(self, paths: Mapping[str, int], alts: Mapping[int, tuple[int, ...]], strict: Mapping[int, str]
                  ) -> None:
         self.paths, self.alts, self.strict = paths, alts, strict     # the trie, for the walk
-        a_codes: dict[str, int] = {}
-        b_codes: dict[str, int] = {}
+        # (is an A code, key) -> code number, numbered in order of first use from 2 (0, 1: unknown)
+        ids: dict[tuple[bool, str], int] = {}
         alts_of: dict[tuple[int, ...], list[tuple[int, bool]]] = {}
         has_art = False
         for path, v in paths.items():
@@ -206,34 +211,25 @@ class Scanner:
                 has_art = True
                 k0 = k0[1:]
                 k0 = k0.replace(CLITIC, CLITIC + "ال", 1) if CLITIC in k0 else "ال" + k0
-            c = a_codes.get(k0)
-            if c is None:
-                c = a_codes[k0] = 2 + len(a_codes) + len(b_codes)
-            parts = [c]
+            parts = [ids.setdefault((True, k0), 2 + len(ids))]
             for k in keys[1:]:
-                c = b_codes.get(k)
-                if c is None:
-                    c = b_codes[k] = 2 + len(a_codes) + len(b_codes)
-                parts.append(c)
+                parts.append(ids.setdefault((False, k), 2 + len(ids)))
                 if CLITIC in k:
                     _, norm, suf = k.split(CLITIC)
                     k = norm if not suf else f"{CLITIC}{norm}{CLITIC}{suf}"
-                c = a_codes.get(k)
-                if c is None:
-                    c = a_codes[k] = 2 + len(a_codes) + len(b_codes)
-                parts.append(c)
+                parts.append(ids.setdefault((True, k), 2 + len(ids)))
             got = alts_of.get(pat := tuple(parts))
             if got is None:
                 got = alts_of[pat] = []
             got.append((v, art))
             for other in alts.get(v, ()):
                 got.append((other, art))
-        n_codes = 2 + len(a_codes) + len(b_codes)
+        n_codes = 2 + len(ids)
         self.width = width = _code_width(n_codes)
         table = [_code_bytes(k, width) for k in range(n_codes)]
         self.unknown = table[1] + table[0]                       # B then A
-        self.a_codes = {k: table[c] for k, c in a_codes.items()}
-        self.b_codes = {k: table[c] for k, c in b_codes.items()}
+        self.a_codes = {k: table[c] for (first, k), c in ids.items() if first}
+        self.b_codes = {k: table[c] for (first, k), c in ids.items() if not first}
         self.by_entry: dict[int, bytes] = {}
         self.by_key: dict[tuple[str, str, str], bytes] = {}
         self.has_art = has_art
@@ -364,13 +360,8 @@ _new_tuple = tuple.__new__
 def _choose(strict: Mapping[int, str], alts: tuple[tuple[int, bool], ...], toks: tuple[Token, ...], i: int, j: int
             ) -> int:
     """The first of a path's entries that tokens [i, j) satisfy, in the trie walk's order, or -1."""
-    for idx, art in alts:
-        if art and not toks[i].definite:
-            continue
-        want = strict.get(idx)
-        if want is None or _spelled(toks, i, j, want):
-            return idx
-    return -1
+    definite = toks[i].definite
+    return _first_spelled(strict, (idx for idx, art in alts if definite or not art), toks, i, j)
 
 
 def _redo(sc: Scanner, doc: Document, out: list[GazMatch], redo: list[int]) -> list[GazMatch]:

@@ -212,14 +212,12 @@ class _Builder:
         self.lines = {display_path(s.path): s.text.splitlines() for s in sources}
 
     def err(self, message: str, pos: SourcePos | None, hint: str | None = None) -> None:
-        src = None
-        if pos is not None and pos.file in self.lines and 0 < pos.line <= len(self.lines[pos.file]):
-            src = self.lines[pos.file][pos.line - 1]
-        self.errors.append(PackError(message, pos, source_line=src, hint=hint))
+        self.errors.append(PackError(message, pos, source_line=self._line(pos), hint=hint))
 
-    def _line(self, pos: SourcePos) -> str | None:
-        lines = self.lines.get(pos.file or "", [])
-        return lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+    def _line(self, pos: SourcePos | None) -> str | None:
+        """The pack file's line at `pos`, when `pos` is in one of the pack files."""
+        lines = self.lines.get(pos.file or "", []) if pos is not None else []
+        return lines[pos.line - 1] if pos is not None and 0 < pos.line <= len(lines) else None
 
     def unique(self, kind: str, items: Iterable[tuple[str, SourcePos]]) -> None:
         seen: dict[str, SourcePos] = {}
@@ -369,11 +367,8 @@ class _Builder:
 
     def _in_file(self, e: PatternError) -> PatternError:
         """Show the file's own line under the error (the caret then lines up with the file column)."""
-        if e.pos is not None and e.pos.file in self.lines:
-            lines = self.lines[e.pos.file]
-            if 0 < e.pos.line <= len(lines):
-                return e.with_pos(e.pos, lines[e.pos.line - 1])  # type: ignore[return-value]
-        return e
+        line = self._line(e.pos)
+        return e if line is None else e.with_pos(e.pos, line)  # type: ignore[arg-type,return-value]
 
 
 def _literal_analyzer(analyzer: Any) -> Any:
@@ -425,7 +420,3 @@ def default_rules_dir() -> Path:
     if here.is_dir() and any(here.glob("*.yaml")):
         return here
     return Path(__file__).resolve().parent.parent.parent / "rules"
-
-
-def find_examples_of(pack: Pack) -> Mapping[str, tuple[ExampleDecl, ...]]:
-    return {r.name: r.examples for r in pack.rules}
