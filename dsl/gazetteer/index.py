@@ -1,4 +1,4 @@
-"""A compiled gazetteer: its entries as columns, the hashed trie of their token keys, the set behind `[stem in NAME]`.
+"""A compiled gazetteer: entries as columns, the hashed trie of their token keys, the set behind `[stem in NAME]`.
 
 `Gazetteer.build` analyzes each distinct word of a `GazetteerSource` (`dsl.gazetteer.format`)
 alone, with the same analyzer as the text, and indexes every entry's path of token keys;
@@ -25,6 +25,7 @@ from dsl.doc.token import ReadOnlyDict, Span, Token
 from dsl.gazetteer.format import (EMPTY_ATTRS, Entry, GazetteerSource, gazetteer_error, parse_entries,
                                   read_bytes)
 from dsl.gazetteer.scanner import ART, PREFIX, SEP, GazMatch, Scanner, light, new_scanner, token_key, walk
+from dsl.morph.analyzer import Analyzer, default_analyzer
 
 __all__ = ["Gazetteer", "analyzer_fingerprint"]
 
@@ -77,7 +78,6 @@ class Gazetteer:
         if name is None:
             name = Path(p).stem
         if analyzer is None:
-            from dsl.morph.analyzer import default_analyzer
             analyzer = default_analyzer()
         data = read_bytes(p)
         sha = hashlib.sha256(data).hexdigest()
@@ -97,7 +97,6 @@ class Gazetteer:
         entries (no file digest) are not.
         """
         if analyzer is None:
-            from dsl.morph.analyzer import default_analyzer
             analyzer = default_analyzer()
         if isinstance(entries, GazetteerSource):
             src = entries
@@ -150,8 +149,7 @@ class Gazetteer:
             for w in e.phrase.split(" "):
                 toks.extend(words[w])
             if not toks:
-                raise gazetteer_error(f"phrase {e.phrase!r} has no token after analysis", src.path,
-                           e.line, 1)
+                raise gazetteer_error(f"phrase {e.phrase!r} has no token after analysis", src.path, e.line, 1)
             keys = [token_key("", toks[0][1], toks[0][2])]
             keys.extend(token_key(t[0], t[1], t[2]) for t in toks[1:])
             if len(toks) == 1:
@@ -301,7 +299,6 @@ class Gazetteer:
     def lookup(self, text: str, analyzer: Any = None) -> list[Entry]:
         """The entries that `text` matches as a whole (first entry, then its alternatives)."""
         if analyzer is None:
-            from dsl.morph.analyzer import default_analyzer
             analyzer = default_analyzer()
         doc = analyzer.analyze(text)
         flat = Document(doc.text, doc.tokens, ((0, len(doc.tokens)),) if doc.tokens else ())
@@ -345,7 +342,6 @@ def analyzer_fingerprint(analyzer: Any) -> str | None:
                 continue
         if v is not None:
             return f"{type(analyzer).__module__}.{type(analyzer).__qualname__}:{attr}={v}"
-    from dsl.morph.analyzer import Analyzer
     if not isinstance(analyzer, Analyzer):
         return None
     words = sorted(getattr(analyzer, "known_words", ()))
