@@ -41,7 +41,7 @@ from dsl.version import __version__
 
 if TYPE_CHECKING:
     from dsl.engines.pool import match_parallel
-    from dsl.gazetteer.gazetteer import Gazetteer
+    from dsl.gazetteer.index import Gazetteer
     from dsl.io.sqlite import SqliteSink, read_mentions
     from dsl.morph.analyzer import Analyzer
     from dsl.pack.cascade import RunResult
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
 # Public name -> the module that defines it, imported on first use.
 _LAZY = {
     "Analyzer": "dsl.morph.analyzer",
-    "Gazetteer": "dsl.gazetteer.gazetteer",
+    "Gazetteer": "dsl.gazetteer.index",
     "NormalizeOptions": "dsl.text.normalize",
     "Pack": "dsl.pack.pack",
     "RunResult": "dsl.pack.cascade",

@@ -23,7 +23,9 @@ from hypothesis import strategies as st
 from dsl.doc.document import Document
 from dsl.doc.token import Token
 from dsl.frozen import constructor
-from dsl.gazetteer.gazetteer import GazMatch, Gazetteer, parse_entries
+from dsl.gazetteer.format import parse_entries
+from dsl.gazetteer.index import Gazetteer
+from dsl.gazetteer.scanner import GazMatch
 from dsl.pattern.vm import Capture, Match
 from dsl.doc.mention import Arg, Mention
 from dsl.morph.analyzer import default_analyzer
@@ -169,7 +171,7 @@ def test_documents_the_automaton_cannot_take_are_walked(monkeypatch):
     g = Gazetteer.build(parse_entries("مشير\tarticle=optional\n"), cache=False)
     assert g._scanner() is not None and g._scan.encode(doc, None) is None
     assert g.find(doc) == reference_find(g, doc) == [GazMatch(0, 1, 0)]
-    import dsl.gazetteer.gazetteer as gz
+    import dsl.gazetteer.scanner as gz
     monkeypatch.setattr(gz, "_acrs", None)
     walked = Gazetteer.build(parse_entries(ENTRIES), cache=False)
     assert walked._scanner() is None
@@ -179,7 +181,7 @@ def test_documents_the_automaton_cannot_take_are_walked(monkeypatch):
 
 @pytest.mark.parametrize("width", [2, 3])
 def test_codes_have_a_fixed_width_and_a_first_byte_nothing_else_has(width):
-    from dsl.gazetteer.gazetteer import _code_bytes, _code_width
+    from dsl.gazetteer.scanner import _code_bytes, _code_width
     n = 1 << (7 * width)
     assert _code_width(n) == width and _code_width(n + 1) == width + 1
     ks = list(range(0, n, max(1, n // 3000))) + [n - 1]

@@ -10,7 +10,9 @@ import pytest
 from dsl.doc.document import Document
 from dsl.doc.token import Token
 from dsl.errors import GazetteerError
-from dsl.gazetteer.gazetteer import (Entry, GazMatch, Gazetteer, analyzer_fingerprint, parse_entries, read_entries)
+from dsl.gazetteer.format import Entry, parse_entries, read_entries
+from dsl.gazetteer.index import Gazetteer, analyzer_fingerprint
+from dsl.gazetteer.scanner import GazMatch
 
 ROOT = Path(__file__).resolve().parent.parent
 GAZ = ROOT / "gazetteers"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -162,3 +163,85 @@ def test_rendered_source_lines_never_carry_control_characters():
     err = PackError("bad", SourcePos("g.txt", 1, 3), source_line="ab\x1b[31mred\x07")
     assert "\x1b" not in err.render() and "\x07" not in err.render()
     assert "ab?[31mred?" in err.render()
+
+
+# --- the compiled-pack cache (dsl.cache) ------------------------------------------------------------
+CACHED_PACK = """\
+name: cached
+imports: [more.yaml]
+gazetteers:
+  towns: {file: gazetteers/towns.txt, label: Town, output: true}
+rules:
+  - name: visit
+    label: Visit
+    pattern: '"زار" (?<where> @Town)'
+"""
+
+
+def cached_pack_files(tmp_path: Path) -> Path:
+    (tmp_path / "gazetteers").mkdir()
+    write(tmp_path, "gazetteers/towns.txt", "القاهرة\n")
+    write(tmp_path, "more.yaml", "name: more\nsets:\n  s: [قال]\n")
+    return write(tmp_path, "pack.yaml", CACHED_PACK)
+
+
+def test_a_cached_pack_is_reused_until_a_file_it_read_changes(tmp_path, monkeypatch):
+    from dsl.pack.pack import Pack
+    monkeypatch.setenv("ARABIC_IE_CACHE", str(tmp_path / "cache"))
+    p = cached_pack_files(tmp_path)
+    built: list[int] = []
+    real_build = Pack._build.__func__
+
+    def counting(cls, *a):
+        built.append(1)
+        return real_build(cls, *a)
+
+    monkeypatch.setattr(Pack, "_build", classmethod(counting))
+
+    def texts(pack: Pack) -> list[str]:
+        return [m.text for m in pack.match("زار القاهرة ثم زار دمشق") if m.label == "Town"]
+
+    assert texts(Pack.load([p], cache=True)) == ["القاهرة"] and len(built) == 1
+    assert texts(Pack.load([p], cache=True)) == ["القاهرة"] and len(built) == 1     # from the cache
+    assert len(list((tmp_path / "cache").glob("pack-*.pickle"))) == 1
+    write(tmp_path, "gazetteers/towns.txt", "القاهرة\nدمشق\n")                    # a gazetteer it read
+    assert texts(Pack.load([p], cache=True)) == ["القاهرة", "دمشق"] and len(built) == 2
+    write(tmp_path, "more.yaml", "name: more\nsets:\n  s: [قال, زار]\n")          # an import
+    Pack.load([p], cache=True)
+    assert len(built) == 3
+    Pack.load([p], cache=True)
+    assert len(built) == 3
+    Pack.load([p])                                                                  # cache=False
+    assert len(built) == 4
+    for f in (tmp_path / "cache").glob("pack-*.pickle"):                            # corrupt: rebuilt
+        f.write_bytes(b"\x80\x05garbage")
+    assert texts(Pack.load([p], cache=True)) == ["القاهرة", "دمشق"] and len(built) == 5
+    Pack.load([p], cache=True)
+    assert len(built) == 5                                                          # ... and stored again
+    if hasattr(os, "getuid"):
+        for f in (tmp_path / "cache").glob("pack-*.pickle"):                        # others could write it
+            os.chmod(f, 0o646)
+        Pack.load([p], cache=True)
+        assert len(built) == 6
+
+
+def test_a_pack_is_immutable_and_pickles_with_its_index(tmp_path):
+    import dataclasses
+    import pickle
+    from dsl.pack.pack import Pack
+    pack = Pack.load([cached_pack_files(tmp_path)])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pack.rules = ()  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        pack.sets["s"] = frozenset()  # type: ignore[index]
+    assert all(isinstance(x, tuple) for x in (pack.rules, pack.phases, pack.files, pack.sources, pack.warnings))
+    assert all(isinstance(p.rules, tuple) for p in pack.phases)
+    before = dict(vars(pack))
+    found = [(m.label, m.text) for m in pack.match("زار القاهرة")]
+    assert sorted(found) == [("Town", "القاهرة"), ("Visit", "زار القاهرة")]
+    assert vars(pack) == before and all(vars(pack)[k] is v for k, v in before.items())   # running wrote nothing
+    again = pickle.loads(pickle.dumps(pack))
+    assert isinstance(again.compiled.matcher, type(pack.compiled.matcher)) and again.sets == pack.sets
+    with pytest.raises(TypeError):
+        again.overlap["x"] = "keep_all"  # type: ignore[index]
+    assert [(m.label, m.text) for m in again.match("زار القاهرة")] == found

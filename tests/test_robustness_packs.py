@@ -213,8 +213,8 @@ GAZ_PACK = "name: g\ngazetteers:\n  titles: {file: ../gazetteers/titles.txt, lab
 
 
 def test_gazetteer_files_are_bounded_in_size(tmp_path, capsys, monkeypatch):
-    import dsl.gazetteer.gazetteer
-    monkeypatch.setattr(dsl.gazetteer.gazetteer, "MAX_GAZETTEER_BYTES", 1024)
+    import dsl.gazetteer.format
+    monkeypatch.setattr(dsl.gazetteer.format, "MAX_GAZETTEER_BYTES", 1024)
     write(tmp_path, "gazetteers/titles.txt", "وزير\n" * 200)
     p = write(tmp_path, "p/g.yaml", GAZ_PACK)
     code, lines = check(capsys, tmp_path, str(p))

@@ -133,7 +133,8 @@ def run_probe(probe: Probe) -> dict[str, Any]:
     entries = synthetic_gazetteer(probe.size, probe.seed)
     docs = [an.analyze(t) for t in texts[:20]]
     if probe.kind == "gaz":
-        from dsl.gazetteer.gazetteer import Gazetteer, parse_entries
+        from dsl.gazetteer.format import parse_entries
+        from dsl.gazetteer.index import Gazetteer
         gc.collect()
         _reset_peak()
         base = _rss_mb()

@@ -186,7 +186,8 @@ class _Bench:
 
     def gazetteer_stage(self, n: int) -> None:
         """A gazetteer of `n` entries: build and matching, each alternately with spaCy's PhraseMatcher."""
-        from dsl.gazetteer.gazetteer import Gazetteer, parse_entries
+        from dsl.gazetteer.format import parse_entries
+        from dsl.gazetteer.index import Gazetteer
         from dsl.morph.analyzer import default_analyzer
         cfg, docs, n_tok, nlp = self.cfg, self.docs, self.n_tok, self.nlp
         entries = synthetic_gazetteer(n, cfg.seed)

@@ -669,7 +669,7 @@ def entry_ids(doc: Document) -> list[int] | None:
 
     Tokens built from one cached entry agree on every attribute but position and sentence
     flags, so later stages may take the id as the token's type (`dsl.pack.index`,
-    `dsl.gazetteer.gazetteer`) instead of reading and hashing its fields. The ids come from one
+    `dsl.gazetteer.scanner`) instead of reading and hashing its fields. The ids come from one
     process-wide counter, so they mean nothing elsewhere: `Document.__getstate__` drops them
     (private attributes are never pickled or copied), which is what makes their presence proof.
     """

@@ -19,7 +19,6 @@ from dsl.doc.document import Document
 from dsl.pattern.vm import MatchContext
 from dsl.doc.mention import NO_ATTRS, Arg, Mention, Removal, new_arg, new_mention
 from dsl.pack.overlap import resolve_overlaps
-from dsl.pack.index import for_pack
 
 if TYPE_CHECKING:  # pragma: no cover
     from dsl.pack.pack import CompiledRule, Pack
@@ -137,7 +136,7 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
     allowed = None if only_rules is None else set(only_rules)
     # All rules of a phase are searched together by the pack-wide matcher (dsl.pack.index):
     # same matches, in the same order, as running each rule's program alone.
-    compiled = for_pack(pack)
+    compiled = pack.compiled
     matcher = compiled.matcher
     doc_types = None
     started = getattr(observer, "rule_started", None)

@@ -60,7 +60,7 @@ from dsl.doc.document import Document
 from dsl.pattern.vm import Match, MatchContext, Run, sentence_windows
 from dsl.morph.analyzer import entry_ids
 
-__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "for_pack", "required_literal"]
+__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "compile_phases", "required_literal"]
 
 #: Attributes an index key may name (strings read from an analysis or from the token).
 _INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"})
@@ -793,35 +793,29 @@ def _is_none(x: Any) -> bool:
     return x is None
 
 
-@dataclass
+@dataclass(frozen=True)
 class CompiledPack:
     """A pack's rules ready for the cascade: the pack matcher (one group per phase) and, per
-    phase, the (rule index, rule) pairs and the labels the phase produces."""
+    phase, the (rule index, rule) pairs and the labels the phase produces. Built once with the
+    Pack (`compile_phases`); a pickled one carries the matcher's index, not its caches."""
 
-    phases: Any
     matcher: PackMatcher
-    phase_rules: list[tuple[list[tuple[int, Any]], set[str]]]
-    rule_at: list[Any]
+    phase_rules: tuple[tuple[tuple[tuple[int, Any], ...], frozenset[str]], ...]
+    rule_at: tuple[Any, ...]
 
 
-def for_pack(pack: Any) -> CompiledPack:
-    """The compiled form of a `Pack` for the cascade, built on first use and kept on the pack
-    (a Pack is immutable once loaded; the matcher's caches are not pickled with it)."""
-    cp = pack.__dict__.get("_compiled_rules")
-    if cp is not None and cp.phases is pack.phases:
-        return cp
+def compile_phases(phases: Sequence[Any]) -> CompiledPack:
+    """The compiled form of a pack's phases (each with its `rules`, in order) for the cascade."""
     specs: list[RuleSpec] = []
     groups: list[list[int]] = []
-    phase_rules: list[tuple[list[tuple[int, Any]], set[str]]] = []
+    phase_rules: list[tuple[tuple[tuple[int, Any], ...], frozenset[str]]] = []
     rule_at: list[Any] = []
-    for phase in pack.phases:
+    for phase in phases:
         g = []
         for rule in phase.rules:
             g.append(len(specs))
             specs.append(RuleSpec(rule.program, rule.mode, rule.cross_sentence))
             rule_at.append(rule)
         groups.append(g)
-        phase_rules.append(([(k, rule_at[k]) for k in g], {rule_at[k].label for k in g}))
-    cp = CompiledPack(pack.phases, PackMatcher(specs, groups), phase_rules, rule_at)
-    pack.__dict__["_compiled_rules"] = cp
-    return cp
+        phase_rules.append((tuple((k, rule_at[k]) for k in g), frozenset(rule_at[k].label for k in g)))
+    return CompiledPack(PackMatcher(specs, groups), tuple(phase_rules), tuple(rule_at))

@@ -1,32 +1,31 @@
 """A compiled rule pack: gazetteers, sets, macros and rules ready to run over documents.
 
-`Pack.load(paths)` reads the YAML files (`packfile.py`), builds the analyzer and gazetteers,
-compiles every pattern (`compiler.py`), infers the cascade phases from `@Label` uses, and
-reports every error at once. `Pack.match(text)` runs the cascade (`cascade.py`).
-A Pack is immutable after loading, safe to share between threads, and pickles (for worker
-processes); `Pack.load(..., cache=True)` reuses a pickled pack keyed by the content hash of
-every file it read.
+`Pack.load(paths)` reads the YAML files (`dsl.pack.source`), builds the analyzer and gazetteers,
+compiles every pattern (`dsl.pattern.compiler`), infers the cascade phases from `@Label` uses,
+builds the pack-wide index of the phases (`dsl.pack.index`), and reports every error at once.
+`Pack.match(text)` runs the cascade (`dsl.pack.cascade`). A Pack is immutable, safe to share
+between threads, and pickles (for worker processes); `Pack.load(..., cache=True)` reuses a
+pickled pack from the disk cache (`dsl.cache`), keyed by the content hash of every file it read.
 """
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
-from dsl.version import __version__
+from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.pack.cascade import RunResult, run
-from dsl.pack.index import for_pack
+from dsl.pack.index import CompiledPack, compile_phases
 from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.doc.token import Analysis
 from dsl.doc.document import Document
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
-from dsl.gazetteer.gazetteer import Gazetteer, read_entries
+from dsl.gazetteer.format import read_entries
+from dsl.gazetteer.index import Gazetteer
 from dsl.doc.mention import Mention, new_mention
 from dsl.text.normalize import normalize_word
 from dsl.pack.source import (DocumentSetDecl, ExampleDecl, PackSource, did_you_mean, display_path, expand_pack_paths, read_sources)
@@ -87,21 +86,34 @@ class GazetteerUse:
         return out
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class Pack:
-    """A loaded, compiled set of rule packs. Build it with `Pack.load` or `Pack.from_yaml`."""
+    """A loaded, compiled set of rule packs. Build it with `Pack.load` or `Pack.from_yaml`.
+
+    Immutable: tuples and read-only mappings, and the pack-wide index of its phases
+    (`compiled`, see `dsl.pack.index`) built with it. Compared and hashed by identity.
+    """
 
     name: str
     analyzer: Any
-    gazetteers: dict[str, GazetteerUse]
-    sets: dict[str, frozenset[str]]
-    document_sets: dict[str, DocumentSetDecl]
-    rules: list[CompiledRule]
-    phases: list[Phase]
-    overlap: dict[str, str]
-    files: list[str] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    warnings: list[DslError] = field(default_factory=list)   # e.g. rules reading labels nothing produces
+    gazetteers: Mapping[str, GazetteerUse]
+    sets: Mapping[str, frozenset[str]]
+    document_sets: Mapping[str, DocumentSetDecl]
+    rules: tuple[CompiledRule, ...]
+    phases: tuple[Phase, ...]
+    overlap: Mapping[str, str]
+    files: tuple[str, ...]
+    sources: tuple[str, ...]
+    warnings: tuple[DslError, ...]   # e.g. rules reading labels nothing produces
+    compiled: CompiledPack = field(repr=False)
+
+    # Read-only mappings (MappingProxyType) cannot be pickled as such: they travel as dicts.
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: dict(v) if isinstance(v, MappingProxyType) else v for k, v in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, MappingProxyType(v) if isinstance(v, dict) else v)
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
@@ -119,16 +131,14 @@ class Pack:
         files = expand_pack_paths(paths)
         if not files:
             raise PackError("no rule packs given (no *.yaml files found)")
-        if cache:
-            key = _cache_key(files, allow_paths)
-            if key is not None:
-                hit = _cache_read(key)
-                if hit is not None:
-                    return hit
+        key = _cache_key(files, allow_paths) if cache else None
+        if key is not None:
+            hit = read_entry("pack", key)
+            if isinstance(hit, Pack):
+                return hit
         pack = cls._build(*read_sources(files, allow_paths=allow_paths))
-        if cache and key is not None:
-            for_pack(pack)   # the pack-wide matcher is compiled now, so the cache entry holds it
-            _cache_write(key, pack)
+        if key is not None:
+            write_entry("pack", key, pack, deps=pack.files)
         return pack
 
     @classmethod
@@ -202,14 +212,12 @@ class _Builder:
         self.lines = {display_path(s.path): s.text.splitlines() for s in sources}
 
     def err(self, message: str, pos: SourcePos | None, hint: str | None = None) -> None:
-        src = None
-        if pos is not None and pos.file in self.lines and 0 < pos.line <= len(self.lines[pos.file]):
-            src = self.lines[pos.file][pos.line - 1]
-        self.errors.append(PackError(message, pos, source_line=src, hint=hint))
+        self.errors.append(PackError(message, pos, source_line=self._line(pos), hint=hint))
 
-    def _line(self, pos: SourcePos) -> str | None:
-        lines = self.lines.get(pos.file or "", [])
-        return lines[pos.line - 1] if 0 < pos.line <= len(lines) else None
+    def _line(self, pos: SourcePos | None) -> str | None:
+        """The pack file's line at `pos`, when `pos` is in one of the pack files."""
+        lines = self.lines.get(pos.file or "", []) if pos is not None else []
+        return lines[pos.line - 1] if pos is not None and 0 < pos.line <= len(lines) else None
 
     def unique(self, kind: str, items: Iterable[tuple[str, SourcePos]]) -> None:
         seen: dict[str, SourcePos] = {}
@@ -308,9 +316,10 @@ class _Builder:
         if self.errors:
             return None
         name = ", ".join(s.name or Path(s.path).stem for s in srcs if s.name) or "pack"
-        files = [str(s.path) for s in srcs] + [str(g.path) for g in gdecls]
-        return Pack(name, analyzer, gazetteers, sets, dsets, compiled, phases, overlap, files,
-                    [s.name for s in srcs], [self._in_file(w) for w in warnings])
+        files = tuple([str(s.path) for s in srcs] + [str(g.path) for g in gdecls])
+        return Pack(name, analyzer, MappingProxyType(gazetteers), MappingProxyType(sets), MappingProxyType(dsets),
+                    tuple(compiled), tuple(phases), MappingProxyType(overlap), files, tuple(s.name for s in srcs),
+                    tuple(self._in_file(w) for w in warnings), compile_phases(phases))
 
     def phases(self, rules: list[CompiledRule], gaz_labels: set[str]) -> list[Phase]:
         """Stratify rules by the labels they read: a label's phase follows every label it needs.
@@ -358,11 +367,8 @@ class _Builder:
 
     def _in_file(self, e: PatternError) -> PatternError:
         """Show the file's own line under the error (the caret then lines up with the file column)."""
-        if e.pos is not None and e.pos.file in self.lines:
-            lines = self.lines[e.pos.file]
-            if 0 < e.pos.line <= len(lines):
-                return e.with_pos(e.pos, lines[e.pos.line - 1])  # type: ignore[return-value]
-        return e
+        line = self._line(e.pos)
+        return e if line is None else e.with_pos(e.pos, line)  # type: ignore[arg-type,return-value]
 
 
 def _literal_analyzer(analyzer: Any) -> Any:
@@ -380,98 +386,24 @@ class _LiteralAnalyzer:
         return [t.analyses[0] if t.analyses else Analysis(t.pre, t.definite, t.stem, t.suf) for t in doc.tokens]
 
 
-# --- the compiled-pack cache ------------------------------------------------------------------------
-def cache_dir() -> Path:
-    """`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie`."""
-    env = os.environ.get("ARABIC_IE_CACHE")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "arabic-ie"
-
-
-def _code_digest() -> str:
-    h = hashlib.sha256(__version__.encode())
-    here = Path(__file__).resolve().parent.parent
-    for p in sorted(here.rglob("*")):
-        if p.suffix in (".py", ".lark", ".txt") and p.is_file():
-            h.update(p.relative_to(here).as_posix().encode())
-            h.update(p.read_bytes())
-    return h.hexdigest()
-
-
+# --- the compiled-pack cache (dsl.cache) --------------------------------------------------------------
 def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | None:
-    """Hash of the code, the options and the named pack files' bytes; None if one is unreadable.
+    """Digest of the options and of the named pack files' paths and bytes; None if one is unreadable.
 
     Cheap on purpose (no YAML parsing): the files a pack pulls in (imports, gazetteers) are
-    listed with their SHA-256 inside the cache entry and checked by `_cache_read`, so an edit
-    to any of them still invalidates the entry.
+    listed with their SHA-256 in the cache entry (`Pack.files`), so an edit to any of them
+    still invalidates it.
     """
-    h = hashlib.sha256(_code_digest().encode())
-    h.update(repr(sorted(str(Path(a).resolve()) for a in allow_paths)).encode())
+    parts = ["allow", *sorted(str(Path(a).resolve()) for a in allow_paths)]
     # Positions in a pack's errors and explanations name files relative to the working
     # directory (display_path), so a pack compiled elsewhere must not be reused here.
-    h.update(b"\x00cwd:" + str(Path.cwd().resolve()).encode())
+    parts += ["cwd", str(Path.cwd().resolve())]
     for p in files:
-        try:
-            h.update(b"\x00" + str(Path(p).resolve()).encode() + b"\x00")
-            h.update(Path(p).read_bytes())
-        except OSError:
+        sha = file_digest(p)
+        if sha is None:
             return None
-    return h.hexdigest()
-
-
-def _file_digest(path: str) -> str | None:
-    try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _cache_read(key: str) -> Pack | None:
-    """The cached pack for `key` when every file it was built from is unchanged, else None."""
-    p = cache_dir() / f"pack-{key}.pickle"
-    try:
-        st = p.stat()
-        if hasattr(os, "getuid") and st.st_uid != os.getuid():
-            return None  # never unpickle a file someone else wrote
-        with open(p, "rb") as f:
-            head = pickle.load(f)
-            if not isinstance(head, dict) or head.get("format") != _CACHE_FORMAT:
-                return None
-            for path, digest in head["deps"]:
-                if _file_digest(path) != digest:
-                    return None   # an import or a gazetteer changed since: rebuild
-            obj = pickle.load(f)
-        return obj if isinstance(obj, Pack) else None
-    except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is simply rebuilt
-        return None
-
-
-def _cache_write(key: str, pack: Pack) -> None:
-    """Store `pack` under `key`, preceded by the digests of every file it read (see `_cache_key`)."""
-    deps = []
-    for path in sorted(set(pack.files)):
-        digest = _file_digest(path)
-        if digest is None:
-            return
-        deps.append((path, digest))
-    d = cache_dir()
-    try:
-        d.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".pack-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump({"format": _CACHE_FORMAT, "deps": deps}, f, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(pack, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, d / f"pack-{key}.pickle")
-    except Exception:  # noqa: BLE001 - caching is best effort
-        try:
-            os.unlink(tmp)  # type: ignore[possibly-undefined]
-        except Exception:  # noqa: BLE001
-            pass
-
-
-_CACHE_FORMAT = 2   # a header {format, deps: [(path, sha256)]} then the pickled Pack
+        parts += [str(Path(p).resolve()), sha]
+    return digest(*parts)
 
 
 def load_default_pack(cache: bool = True) -> Pack:
@@ -488,7 +420,3 @@ def default_rules_dir() -> Path:
     if here.is_dir() and any(here.glob("*.yaml")):
         return here
     return Path(__file__).resolve().parent.parent.parent / "rules"
-
-
-def find_examples_of(pack: Pack) -> Mapping[str, tuple[ExampleDecl, ...]]:
-    return {r.name: r.examples for r in pack.rules}

@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import regex
 
@@ -36,6 +35,8 @@ class PatternSource:
 
 @dataclass(frozen=True, slots=True)
 class ExpectDecl:
+    """One mention an example expects: its text, label and the arguments listed for it."""
+
     text: str
     label: str
     args: tuple[tuple[str, tuple[str, ...] | str], ...]
@@ -44,6 +45,8 @@ class ExpectDecl:
 
 @dataclass(frozen=True, slots=True)
 class ExampleDecl:
+    """An example of a rule (`examples:`): a text and the mentions expected in it (`arabic-ie test`)."""
+
     text: str
     expect: tuple[ExpectDecl, ...]
     pos: SourcePos
@@ -52,6 +55,8 @@ class ExampleDecl:
 
 @dataclass(frozen=True, slots=True)
 class RuleDecl:
+    """A rule as written in a pack, validated (`dsl.pack.pack` compiles its pattern)."""
+
     name: str
     label: str
     pattern: PatternSource
@@ -71,6 +76,8 @@ class RuleDecl:
 
 @dataclass(frozen=True, slots=True)
 class GazetteerDecl:
+    """A gazetteer a pack declares: its file (inside the allowed roots) and, with a label, its mentions."""
+
     name: str
     path: Path
     pos: SourcePos
@@ -81,6 +88,9 @@ class GazetteerDecl:
 
 @dataclass(frozen=True, slots=True)
 class DocumentSetDecl:
+    """A set filled per document: the `attr` of the last, first or every `token` of the earlier
+    mentions of `label` that are at least `min_tokens` long."""
+
     name: str
     label: str
     pos: SourcePos
@@ -91,6 +101,8 @@ class DocumentSetDecl:
 
 @dataclass(frozen=True, slots=True)
 class SetDecl:
+    """A named list of words (`sets:`), normalized when the pack is compiled."""
+
     name: str
     values: tuple[str, ...]
     pos: SourcePos
@@ -98,6 +110,8 @@ class SetDecl:
 
 @dataclass(frozen=True, slots=True)
 class MacroDecl:
+    """A named pattern fragment (`macros:`), used by bare name in patterns."""
+
     name: str
     source: PatternSource
     pos: SourcePos
@@ -516,7 +530,3 @@ def expand_pack_paths(paths: Iterable[str | Path]) -> list[Path]:
         else:
             out.append(p)
     return out
-
-
-def to_plain(n: Any) -> Any:  # pragma: no cover - debugging helper
-    return n.plain() if isinstance(n, YNode) else n

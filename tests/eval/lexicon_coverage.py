@@ -68,7 +68,7 @@ def gazetteer_words() -> tuple[set[str], set[str], set[str]]:
     be names; spelling=exact ones not) and common words (nationality adjectives, titles,
     role words) from the project's gazetteers, and every word of every gazetteer phrase
     (normalized), to tell the person tokens no gazetteer knows."""
-    from dsl.gazetteer.gazetteer import read_entries
+    from dsl.gazetteer.format import read_entries
 
     names: set[str] = set()
     common: set[str] = set()

@@ -1,0 +1,141 @@
+"""The on-disk cache of compiled packs and gazetteers: where it is, what it trusts, when an entry is stale.
+
+An entry is a pickle, and unpickling runs code: an entry is read only from a folder and a file
+owned by the current user that group and others cannot write, checked before anything is
+unpickled. An entry is named by its kind, its key and the digest of this package's code, so
+other code never reads it; it lists the files it was built from with their SHA-256, checked
+before the object itself is unpickled. Writes are atomic (a private temporary file, then a
+rename). An entry that is missing, untrusted, corrupt, foreign or stale is ignored, and the
+caller builds the object again and stores it over the old entry; a cache that cannot be
+written is no error.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import stat
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from dsl.version import __version__
+
+__all__ = ["FORMAT", "cache_dir", "code_digest", "digest", "file_digest", "read_entry", "trusted", "write_entry"]
+
+#: The layout of an entry: a header {format, kind, id, deps: [(path, sha256), ...]}, then the object.
+FORMAT = 3
+
+#: Files under `dsl/` whose content decides what a compiled object is (code, grammar, lexicons, schema).
+_CODE_SUFFIXES = (".py", ".lark", ".txt", ".json")
+
+
+def cache_dir() -> Path:
+    """`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie` (not created here)."""
+    env = os.environ.get("ARABIC_IE_CACHE")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "arabic-ie"
+
+
+def trusted(st: os.stat_result, *, folder: bool) -> bool:
+    """Is this a folder (or a regular file) of the current user's that group and others cannot write?"""
+    if not (stat.S_ISDIR(st.st_mode) if folder else stat.S_ISREG(st.st_mode)):
+        return False
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return False
+    return True
+
+
+def digest(*parts: str | bytes) -> str:
+    """SHA-256 (hex) of `parts`, each length-prefixed so that no two lists of parts collide."""
+    h = hashlib.sha256()
+    for p in parts:
+        b = p.encode() if isinstance(p, str) else p
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()
+
+
+def file_digest(path: str | os.PathLike[str]) -> str | None:
+    """SHA-256 (hex) of a file's bytes, or None when it cannot be read."""
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+@functools.cache
+def code_digest() -> str:
+    """SHA-256 of the package's version and of every code and data file under `dsl/` (once per process)."""
+    here = Path(__file__).resolve().parent
+    parts: list[str | bytes] = [__version__]
+    for p in sorted(here.rglob("*")):
+        if p.suffix in _CODE_SUFFIXES and p.is_file():
+            parts += [p.relative_to(here).as_posix(), p.read_bytes()]
+    return digest(*parts)
+
+
+def _entry(kind: str, key: str) -> tuple[Path, str]:
+    ident = digest(str(FORMAT), code_digest(), kind, key)
+    return cache_dir() / f"{kind}-{ident[:32]}.pickle", ident
+
+
+def read_entry(kind: str, key: str) -> Any | None:
+    """The object stored as (`kind`, `key`) when it can be trusted and every file it lists is unchanged, else None."""
+    path, ident = _entry(kind, key)
+    try:
+        if not trusted(os.stat(path.parent), folder=True):
+            return None
+        with open(path, "rb") as fh:
+            if not trusted(os.fstat(fh.fileno()), folder=False):
+                return None   # never unpickle what someone else could have written
+            head = pickle.load(fh)
+            if not isinstance(head, dict) or (head.get("format"), head.get("kind"), head.get("id")) != (
+                    FORMAT, kind, ident):
+                return None
+            for dep, want in head["deps"]:
+                if file_digest(dep) != want:
+                    return None   # a file it was built from changed since
+            return pickle.load(fh)
+    except Exception:  # noqa: BLE001 - missing, truncated, corrupt, from other code: the caller rebuilds
+        return None
+
+
+def write_entry(kind: str, key: str, obj: Any, deps: Iterable[str | os.PathLike[str]] = ()) -> bool:
+    """Store `obj` as (`kind`, `key`), with the SHA-256 of each file in `deps`; False when it was not stored."""
+    listed: list[tuple[str, str]] = []
+    for dep in sorted({os.fspath(d) for d in deps}):
+        sha = file_digest(dep)
+        if sha is None:
+            return False
+        listed.append((dep, sha))
+    path, ident = _entry(kind, key)
+    folder = path.parent
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not trusted(os.stat(folder), folder=True):
+            return False
+        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)   # mode 0600
+    except OSError:
+        return False
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({"format": FORMAT, "kind": kind, "id": ident, "deps": listed}, fh,
+                        protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        done = True
+    except Exception:  # noqa: BLE001 - a full disk or an unpicklable object: no cache, no error
+        pass
+    finally:
+        if not done:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return done
