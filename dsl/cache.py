@@ -1,4 +1,4 @@
-"""The on-disk cache of compiled packs and gazetteers: where it is, what it trusts, when an entry is stale.
+"""The on-disk cache (compiled packs, gazetteers, the lexicon's table): where it is, what it trusts, when an entry is stale.
 
 An entry is a pickle, and unpickling runs code: an entry is read only from a folder and a file
 owned by the current user that group and others cannot write, checked before anything is
@@ -17,13 +17,14 @@ import os
 import pickle
 import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from dsl.version import __version__
 
-__all__ = ["FORMAT", "cache_dir", "code_digest", "digest", "file_digest", "read_entry", "trusted", "write_entry"]
+__all__ = ["FORMAT", "cache_dir", "code_digest", "digest", "file_digest", "open_trusted", "read_entry", "trusted",
+           "write_atomic", "write_entry"]
 
 #: The layout of an entry: a header {format, kind, id, deps: [(path, sha256), ...]}, then the object.
 FORMAT = 3
@@ -84,15 +85,59 @@ def _entry(kind: str, key: str) -> tuple[Path, str]:
     return cache_dir() / f"{kind}-{ident[:32]}.pickle", ident
 
 
-def read_entry(kind: str, key: str) -> Any | None:
-    """The object stored as (`kind`, `key`) when it can be trusted and every file it lists is unchanged, else None."""
-    path, ident = _entry(kind, key)
+def open_trusted(path: Path) -> BinaryIO | None:
+    """`path` opened for reading when it and its folder are trusted (see `trusted`), else None."""
     try:
         if not trusted(os.stat(path.parent), folder=True):
             return None
-        with open(path, "rb") as fh:
-            if not trusted(os.fstat(fh.fileno()), folder=False):
-                return None   # never unpickle what someone else could have written
+        fh = open(path, "rb")
+    except OSError:
+        return None
+    if not trusted(os.fstat(fh.fileno()), folder=False):
+        fh.close()
+        return None   # never read what someone else could have written
+    return fh
+
+
+def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> bool:
+    """Create `path` through `write(fh)` on a private temporary file renamed into place; False when not written.
+
+    The folder is created private (0700) and must be trusted; a failure (a full disk, an
+    exception from `write`) leaves no file behind and is no error: a cache is optional.
+    """
+    folder = path.parent
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not trusted(os.stat(folder), folder=True):
+            return False
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".tmp", dir=folder)   # mode 0600
+    except OSError:
+        return False
+    done = False
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)   # atomic: readers see the old file, none, or the whole new one
+        done = True
+    except Exception:  # noqa: BLE001 - a full disk or an unpicklable object: no cache, no error
+        pass
+    finally:
+        if not done:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+    return done
+
+
+def read_entry(kind: str, key: str) -> Any | None:
+    """The object stored as (`kind`, `key`) when it can be trusted and every file it lists is unchanged, else None."""
+    path, ident = _entry(kind, key)
+    fh = open_trusted(path)
+    if fh is None:
+        return None
+    try:
+        with fh:
             head = pickle.load(fh)
             if not isinstance(head, dict) or (head.get("format"), head.get("kind"), head.get("id")) != (
                     FORMAT, kind, ident):
@@ -101,7 +146,7 @@ def read_entry(kind: str, key: str) -> Any | None:
                 if file_digest(dep) != want:
                     return None   # a file it was built from changed since
             return pickle.load(fh)
-    except Exception:  # noqa: BLE001 - missing, truncated, corrupt, from other code: the caller rebuilds
+    except Exception:  # noqa: BLE001 - truncated, corrupt, from other code: the caller rebuilds
         return None
 
 
@@ -114,28 +159,9 @@ def write_entry(kind: str, key: str, obj: Any, deps: Iterable[str | os.PathLike[
             return False
         listed.append((dep, sha))
     path, ident = _entry(kind, key)
-    folder = path.parent
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not trusted(os.stat(folder), folder=True):
-            return False
-        fd, tmp = tempfile.mkstemp(prefix=f".{kind}-", suffix=".tmp", dir=folder)   # mode 0600
-    except OSError:
-        return False
-    done = False
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"format": FORMAT, "kind": kind, "id": ident, "deps": listed}, fh,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-        done = True
-    except Exception:  # noqa: BLE001 - a full disk or an unpicklable object: no cache, no error
-        pass
-    finally:
-        if not done:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-    return done
+
+    def dump(fh: BinaryIO) -> None:
+        pickle.dump({"format": FORMAT, "kind": kind, "id": ident, "deps": listed}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(obj, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+    return write_atomic(path, dump)

@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import dsl.morph.lexicon as lexicon_mod
-from dsl.morph.lexicon import COMMON, FUNCTION, SIGNALS, UNKNOWN, Lexicon, cache_dir
+from dsl.cache import cache_dir
+from dsl.morph.lexicon import COMMON, FUNCTION, SIGNALS, UNKNOWN, Lexicon
 from dsl.text.normalize import normalize_word
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -111,11 +111,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from dsl.cache import cache_dir, open_trusted, write_atomic
 from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize_word
 
 __all__ = [
     "Lexicon", "FUNCTION", "COMMON", "UNKNOWN", "SIGNALS", "CODE_VERSION", "WORDLIST",
-    "cache_dir", "NOUN_TEMPLATES",
+    "NOUN_TEMPLATES",
     "ARTICLE_MIN", "ARTICLE_MAX_DROP", "INFLECTION_MIN", "VERB_SIBLING_MIN", "VERB_SIBLINGS",
     "VERB_STRONG_MIN", "FUTURE_MIN", "NOUN_PATTERN_MIN", "WHOLE_MARGIN",
 ]
@@ -158,15 +159,6 @@ WHOLE_MARGIN = 1.0
 _DATA = Path(__file__).parent / "data" / "lexicon_closed.txt"
 _MAGIC = b"arabic-ie lexicon table\n"
 _MEMO_MAX = 200_000
-
-
-def cache_dir() -> Path:
-    """`$ARABIC_IE_CACHE`, else `$XDG_CACHE_HOME/arabic-ie`, else `~/.cache/arabic-ie`."""
-    env = os.environ.get("ARABIC_IE_CACHE")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "arabic-ie"
 
 
 # ---------------------------------------------------------------- the frequency table
@@ -284,18 +276,6 @@ def _build_table(options: NormalizeOptions) -> _Table:
     return _Table(array("Q", keys), vals)
 
 
-def _safe_dir(d: Path) -> bool:
-    """True when `d` is (or was made) a directory we own that others cannot write to."""
-    try:
-        d.mkdir(mode=0o700, parents=True, exist_ok=True)
-        st = d.stat()
-    except OSError:
-        return False
-    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-        return False
-    return True
-
-
 def _wordfreq_data() -> tuple[Path, str] | None:
     """wordfreq's Arabic data file and version, found without importing wordfreq (its import
     and `importlib.metadata` each cost tens of milliseconds), or None when not installed."""
@@ -332,38 +312,22 @@ def _load_table(options: NormalizeOptions) -> tuple[_Table | None, str]:
     # keyed by what decides the table: this code, wordfreq's data file, the options
     header = (f"code={CODE_VERSION} wordfreq={ver} list={WORDLIST} lang=ar size={st.st_size} "
               f"mtime={st.st_mtime_ns} options={options!r}")
-    d = cache_dir()
-    path = d / f"lexicon-ar-{hashlib.sha256(header.encode()).hexdigest()[:16]}.bin"
-    try:
-        with open(path, "rb") as fh:
-            table = _Table.read(fh, header)
-        if table is not None:
-            return table, f"wordfreq {ver} ({WORDLIST}), cached table {path}"
-    except OSError:
-        pass
+    path = cache_dir() / f"lexicon-ar-{hashlib.sha256(header.encode()).hexdigest()[:16]}.bin"
+    fh = open_trusted(path)
+    if fh is not None:
+        try:
+            with fh:
+                table = _Table.read(fh, header)
+            if table is not None:
+                return table, f"wordfreq {ver} ({WORDLIST}), cached table {path}"
+        except OSError:
+            pass
     try:
         table = _build_table(options)
     except Exception as e:  # noqa: BLE001 - missing or unreadable data files
         return None, f"wordfreq {ver}: its Arabic data cannot be read ({type(e).__name__}: {e})"
-    if not _safe_dir(d):
-        return table, f"wordfreq {ver} ({WORDLIST}), built (cache directory {d} not usable)"
-    import tempfile
-
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".lexicon-", suffix=".tmp", dir=d)
-        with os.fdopen(fd, "wb") as fh:
-            table.write(fh, header)
-        os.replace(tmp, path)   # atomic: readers see the old file, none, or the whole new one
-        tmp = None
-    except OSError:
-        pass
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
+    if not write_atomic(path, lambda out: table.write(out, header)):
+        return table, f"wordfreq {ver} ({WORDLIST}), built (cache directory {path.parent} not usable)"
     return table, f"wordfreq {ver} ({WORDLIST}), built and cached at {path}"
 
 
