@@ -21,14 +21,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dsl.doc.document import Document
+from dsl.doc.mention import Arg, Mention
 from dsl.doc.token import Token
 from dsl.frozen import constructor
 from dsl.gazetteer.format import parse_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.gazetteer.scanner import GazMatch
-from dsl.pattern.vm import Capture, Match
-from dsl.doc.mention import Arg, Mention
 from dsl.morph.analyzer import default_analyzer
+from dsl.pattern.vm import Capture, Match
 from dsl.text.tokenize import _MASTER, scan
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

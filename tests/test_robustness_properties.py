@@ -18,17 +18,18 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dsl.doc.mention import Mention, Removal
 from dsl.errors import DslError
 from dsl.io.inputs import InputDoc, InputProblem, decode
-from dsl.doc.mention import Mention, Removal
 from dsl.pack.overlap import rank_key, resolve_overlaps
 from dsl.pack.pack import Pack, load_default_pack
 from dsl.pack.source import read_sources
 
 sys.path.insert(0, str(Path(__file__).parent / "fuzz"))
-import harness  # noqa: E402
+import harness
 
 
 # --- the overlap policy is fast and unchanged ------------------------------------------------------------
@@ -121,6 +122,8 @@ texts = st.one_of(
     st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80),
     st.lists(st.one_of(ARABIC_NOISE, st.text(max_size=3)), max_size=25).map(" ".join),
 )
+
+pytestmark = pytest.mark.slow   # long hypothesis searches over the whole pipeline
 
 
 def valid_offsets(text: str, item: dict) -> bool:

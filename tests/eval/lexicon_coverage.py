@@ -34,8 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from dsl.morph.lexicon import COMMON, FUNCTION, SIGNALS, UNKNOWN, Lexicon  # noqa: E402
 from dsl.morph.analyzer import default_analyzer  # noqa: E402
+from dsl.morph.lexicon import COMMON, FUNCTION, SIGNALS, UNKNOWN, Lexicon  # noqa: E402
 from dsl.text.normalize import normalize_word  # noqa: E402
 
 _REL = Path("shared") / "data" / "anercorp-dev" / "dev.txt"
@@ -95,7 +95,7 @@ def gazetteer_words() -> tuple[set[str], set[str], set[str]]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--corpus", type=Path, default=None, help="IOB2 file (default: %s)" % CANDIDATES[0])
+    ap.add_argument("--corpus", type=Path, default=None, help=f"IOB2 file (default: {CANDIDATES[0]})")
     ap.add_argument("--show", type=int, default=0, help="list the N most frequent failures of each kind")
     ap.add_argument("--no-gazetteers", action="store_true", help="leave the gazetteer words out")
     args = ap.parse_args()
@@ -175,7 +175,8 @@ def main() -> int:
 
     if args.show:
         o_unk = Counter((tok, stem, d) for tok, cls, stem, d, k, _ in details if cls == "O" and k == UNKNOWN)
-        p_com = Counter((tok, stem, d, f"{k}/{why}", "*" if cls == "PERS*" else "") for tok, cls, stem, d, k, why in details
+        p_com = Counter((tok, stem, d, f"{k}/{why}", "*" if cls == "PERS*" else "")
+                        for tok, cls, stem, d, k, why in details
                         if cls in ("PERS", "PERS*") and k != UNKNOWN)
         print(f"\nO tokens called unknown ({sum(o_unk.values())}), most frequent:")
         for (tok, stem, d), n in o_unk.most_common(args.show):

@@ -41,14 +41,14 @@ class Score:
                 f"events P={pe:.2f} R={re_:.2f} ({self.tp_e} found, {self.fp_e} extra, {self.fn_e} missed)")
 
 
-def _arg_texts(m) -> dict[str, list[str]]:  # noqa: ANN001
+def _arg_texts(m) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for k, v in m.args.items():
         out[k] = [a.text for a in v] if isinstance(v, tuple) else [v.text]
     return out
 
 
-def _event_ok(m, gold: dict, text: str) -> bool:  # noqa: ANN001
+def _event_ok(m, gold: dict, text: str) -> bool:
     if m.label != gold["label"]:
         return False
     args = _arg_texts(m)
@@ -58,7 +58,7 @@ def _event_ok(m, gold: dict, text: str) -> bool:  # noqa: ANN001
     return all(gold[k] in args.get(k, []) for k in gold if k not in ("label", "trigger"))
 
 
-def score(pack, items: list[dict]) -> Score:  # noqa: ANN001
+def score(pack, items: list[dict]) -> Score:
     s = Score()
     for it in items:
         text = it["text"]

@@ -65,7 +65,7 @@ def main() -> None:
                   f"mentions {lines}", flush=True)
             os.unlink(path)
     base = rows[0]
-    for mb, wall, cpu, rss, _ in rows[1:]:
+    for mb, _wall, cpu, rss, _ in rows[1:]:
         print(f"x{mb / base[0]:.0f} size: cpu x{cpu / base[2]:.1f}, peak RSS x{rss / base[3]:.1f}")
 
 

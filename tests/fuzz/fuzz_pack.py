@@ -16,7 +16,8 @@ import atheris
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-with atheris.instrument_imports(include=["dsl.pack.yamlsafe", "dsl.pack.source", "dsl.pack.pack", "dsl.pack.schema", "harness"]):
+with atheris.instrument_imports(include=["dsl.pack.yamlsafe", "dsl.pack.source", "dsl.pack.pack", "dsl.pack.schema",
+                                         "harness"]):
     import harness
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.errors import DslError
+from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.pattern.parser import parse_pattern
 
 ROOT = Path(__file__).resolve().parents[2]
