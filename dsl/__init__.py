@@ -17,7 +17,7 @@ The public API (everything else in the package is private and may change):
 
 Stages, one subpackage each, data flowing one way: `text` (normalize, tokenize) -> `doc`
 (tokens, documents, mentions) -> `morph` (the analyzer) -> `gazetteer` -> `pattern`
-(parser, compiler, vm) -> `pack` (packs, cascade) -> `engines` -> `io` -> `tools` -> `cli`.
+(parser, compiler, vm) -> `pack` (packs, cascade) -> `io` -> `engines` -> `tools` -> `cli`.
 Heavier names are imported on first use, so `import dsl` stays cheap.
 """
 from __future__ import annotations

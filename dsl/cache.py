@@ -1,4 +1,4 @@
-"""The on-disk cache (compiled packs, gazetteers, the lexicon's table): where it is, what it trusts, when an entry is stale.
+"""The on-disk cache (compiled packs, gazetteers, the lexicon's table): where, what it trusts, when stale.
 
 An entry is a pickle, and unpickling runs code: an entry is read only from a folder and a file
 owned by the current user that group and others cannot write, checked before anything is
@@ -119,7 +119,7 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> bool:
             write(fh)
         os.replace(tmp, path)   # atomic: readers see the old file, none, or the whole new one
         done = True
-    except Exception:  # noqa: BLE001 - a full disk or an unpicklable object: no cache, no error
+    except Exception:
         pass
     finally:
         if not done:
@@ -146,7 +146,7 @@ def read_entry(kind: str, key: str) -> Any | None:
                 if file_digest(dep) != want:
                     return None   # a file it was built from changed since
             return pickle.load(fh)
-    except Exception:  # noqa: BLE001 - truncated, corrupt, from other code: the caller rebuilds
+    except Exception:
         return None
 
 

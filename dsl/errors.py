@@ -81,7 +81,7 @@ class DslError(Exception):
             out += f"\n    {line}\n    {' ' * caret_col}^"
         return out
 
-    def with_pos(self, pos: SourcePos, source_line: str | None = None) -> "DslError":
+    def with_pos(self, pos: SourcePos, source_line: str | None = None) -> DslError:
         """A copy of this error placed at `pos` (used when a pattern's origin in a file is known)."""
         err = type(self).__new__(type(self))
         DslError.__init__(err, self.message, pos, source_line=source_line if source_line is not None

@@ -162,8 +162,7 @@ def _endless(texts: list[str], seed: int) -> Iterator[str]:
     """Documents for the streaming run: the corpus, then more generated with other seeds."""
     k = 0
     while True:
-        for t in texts:
-            yield t
+        yield from texts
         k += 1
         texts = generate_corpus(sum(map(len, texts)), seed + 1000 * k)
 

@@ -97,7 +97,7 @@ class DocumentStream:
         self.glob, self.errors = glob, errors
         self.failed = 0
 
-    def __iter__(self) -> Iterator["InputDoc"]:
+    def __iter__(self) -> Iterator[InputDoc]:
         from dsl.io.inputs import InputProblem, iter_inputs
         require_input(self.paths)
         self.failed = 0

@@ -17,9 +17,21 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from dsl.cli.common import (EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, HELP_FORMAT, UsageError,
-                            add_encoding_errors, add_glob, add_paths, add_rules_options, err, load_pack,
-                            require_input)
+from dsl.cli.common import (
+    EXIT_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    HELP_FORMAT,
+    UsageError,
+    add_encoding_errors,
+    add_glob,
+    add_paths,
+    add_rules_options,
+    err,
+    load_pack,
+    require_input,
+)
 from dsl.engines.defaults import AUTO_THRESHOLD
 
 EPILOG = """examples:
@@ -98,7 +110,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     target = _AtomicOutput(args.output) if args.output and store is None else None
     stream = target.stream if target else sys.stdout
     if store is None and args.format == "html":
-        from dsl.io.html import HtmlSink   # one self-contained page, written on close
+        from dsl.io.html import HtmlSink  # one self-contained page, written on close
         sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name)
     else:
         sink = store or StreamSink(stream, args.format)

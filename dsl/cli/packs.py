@@ -73,6 +73,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     import json
+
     from dsl.pack.schema import json_schema
     if args.path:
         print(Path(__file__).resolve().parent.parent / "pack" / "pack.schema.json")

@@ -8,8 +8,19 @@ import argparse
 import sys
 from typing import Any
 
-from dsl.cli.common import (EXIT_INPUT, EXIT_OK, HELP_FORMAT, DocumentStream, UsageError, add_corpus_options,
-                            add_encoding_errors, add_paths, add_rules_options, err, load_pack)
+from dsl.cli.common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    HELP_FORMAT,
+    DocumentStream,
+    UsageError,
+    add_corpus_options,
+    add_encoding_errors,
+    add_paths,
+    add_rules_options,
+    err,
+    load_pack,
+)
 
 EXPLAIN_EPILOG = """examples:
   arabic-ie explain --rule person_title --text 'والتقى المشير وحفتر في بنغازي'

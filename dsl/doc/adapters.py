@@ -20,7 +20,6 @@ from dsl.errors import InputError
 from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize_word
 from dsl.text.tokenize import scan, shape_of, split_spans
 
-
 _BOOL_TRUE = {"true", "1", "yes", "y", "t"}
 _BOOL_FALSE = {"false", "0", "no", "n", "f", ""}
 _KNOWN_KEYS = frozenset({"text", "start", "end", "word_start", "word_end", "norm", "stem", "pre",
@@ -102,7 +101,8 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
             if not (0 <= ws <= s < e <= we):
                 raise _bad(idx, f"bad offsets: word_start={ws} start={s} end={e} word_end={we}", id)
             if ws < prev_end:
-                raise _bad(idx, f"offsets overlap or go backwards (starts at {ws}, previous token ends at {prev_end})", id)
+                raise _bad(idx, f"offsets overlap or go backwards (starts at {ws}, previous token ends at {prev_end})",
+                           id)
             prev_end = we
             spans.append((s, e, ws, we))
         if text is None:
@@ -119,7 +119,8 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
                 if we > len(text):
                     raise _bad(idx, f"offset {we} is past the end of the text ({len(text)})", id)
                 if text[s:e] != rows[idx]["text"]:
-                    raise _bad(idx, f"'text' {rows[idx]['text']!r} differs from the text at {s}:{e} ({text[s:e]!r})", id)
+                    raise _bad(idx, f"'text' {rows[idx]['text']!r} differs from the text at {s}:{e} "
+                                    f"({text[s:e]!r})", id)
     elif text is None:
         pos = 0
         for r in rows:

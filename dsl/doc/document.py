@@ -46,7 +46,7 @@ class Document:
 
     @classmethod
     def from_tokens(cls, items: Iterable[Mapping[str, Any]], *, text: str | None = None,
-                    id: str | None = None) -> "Document":
+                    id: str | None = None) -> Document:
         """Build a document from another analyzer's tokens (CAMeL Tools, Farasa, Stanza, ...).
 
         Each item maps attribute names to values (`text` is required; `norm`, `stem`, `pre`,

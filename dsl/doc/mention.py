@@ -6,13 +6,14 @@ is the JSON object of the output format:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from dsl.doc.token import Token
 from dsl.frozen import constructor
+
 
 @dataclass(frozen=True, slots=True)
 class Arg:
@@ -24,7 +25,7 @@ class Arg:
     tok_start: int = -1
     tok_end: int = -1
     label: str | None = None
-    mention: "Mention | None" = field(default=None, compare=False, repr=False)
+    mention: Mention | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+
 class ReadOnlyDict(dict):  # type: ignore[type-arg]
     """An immutable, picklable dict for `Token.extra` (one shared empty instance by default)."""
 

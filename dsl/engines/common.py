@@ -65,7 +65,7 @@ class PackRef:
     version: str = __version__
 
     @classmethod
-    def of(cls, pack: Any) -> "PackRef":
+    def of(cls, pack: Any) -> PackRef:
         """Pickle `pack` (once) so it can travel to worker processes or machines."""
         data = dumps_pack(pack)
         return cls(data, hashlib.sha256(data).hexdigest())

@@ -34,8 +34,18 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from dsl.engines.common import (EngineError, Item, Outcome, Pending, PackRef, chunk_pairs, chunked, fill_window,
-                                match_pairs, merge_outcomes)
+from dsl.engines.common import (
+    EngineError,
+    Item,
+    Outcome,
+    PackRef,
+    Pending,
+    chunk_pairs,
+    chunked,
+    fill_window,
+    match_pairs,
+    merge_outcomes,
+)
 from dsl.engines.defaults import AUTO_THRESHOLD, CHUNK_CHARS, CHUNK_DOCS, MAX_DEATHS, WINDOW_PER_WORKER
 from dsl.engines.sequential import DocResult, match_documents
 from dsl.io.inputs import InputDoc, InputProblem, cpu_count

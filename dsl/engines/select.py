@@ -27,7 +27,7 @@ def engine_for(pack: Any, items: Iterable[Item], labels: frozenset[str] | None =
     if scheduler is not None and local_cluster:
         raise ValueError("give a scheduler address or local_cluster=True, not both")
     if scheduler is not None or local_cluster:
-        from dsl.engines.dask import cluster_engine   # Dask is an optional extra: imported when asked for
+        from dsl.engines.dask import cluster_engine  # Dask is an optional extra: imported when asked for
         yield from cluster_engine(pack, items, labels, scheduler=scheduler, workers=workers)
     else:
         yield from match_auto(pack, items, labels, workers=workers)

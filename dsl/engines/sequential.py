@@ -30,7 +30,7 @@ class DocResult:
     error: str | None = None
 
 
-def match_one(pack: "Pack", doc: InputDoc, labels: frozenset[str] | None = None) -> DocResult:
+def match_one(pack: Pack, doc: InputDoc, labels: frozenset[str] | None = None) -> DocResult:
     """Match one document; an error in it is a value, never an exception that stops the run."""
     try:
         ms = pack.match(doc.text, id=doc.id)
@@ -43,7 +43,7 @@ def match_one(pack: "Pack", doc: InputDoc, labels: frozenset[str] | None = None)
     return DocResult(doc, tuple(ms))
 
 
-def match_documents(pack: "Pack", items: Iterable[InputDoc | InputProblem],
+def match_documents(pack: Pack, items: Iterable[InputDoc | InputProblem],
                     labels: frozenset[str] | None = None) -> Iterator[DocResult | InputProblem]:
     """The sequential engine: problems pass through, documents become DocResults, in input order."""
     for item in items:

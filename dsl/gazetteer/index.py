@@ -22,8 +22,7 @@ from typing import Any
 from dsl.cache import code_digest, digest, read_entry, write_entry
 from dsl.doc.document import Document
 from dsl.doc.token import ReadOnlyDict, Span, Token
-from dsl.gazetteer.format import (EMPTY_ATTRS, Entry, GazetteerSource, gazetteer_error, parse_entries,
-                                  read_bytes)
+from dsl.gazetteer.format import EMPTY_ATTRS, Entry, GazetteerSource, gazetteer_error, parse_entries, read_bytes
 from dsl.gazetteer.scanner import ART, PREFIX, SEP, GazMatch, Scanner, light, new_scanner, token_key, walk
 from dsl.morph.analyzer import Analyzer, default_analyzer
 
@@ -69,7 +68,7 @@ class Gazetteer:
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, name: str | None = None,
              label: str | None = None, analyzer: Any = None, cache: bool = True,
-             article_optional: bool = False) -> "Gazetteer":
+             article_optional: bool = False) -> Gazetteer:
         """Read, analyze and compile a gazetteer file (or take it from the cache).
 
         With a cache hit the file is read and hashed but not parsed.
@@ -90,7 +89,7 @@ class Gazetteer:
     @classmethod
     def build(cls, entries: GazetteerSource | Iterable[Entry], *, analyzer: Any = None,
               name: str | None = None, label: str | None = None, cache: bool = True,
-              article_optional: bool = False) -> "Gazetteer":
+              article_optional: bool = False) -> Gazetteer:
         """Analyze entries with `analyzer` (default: `dsl.morph.analyzer.default_analyzer()`) and compile.
 
         A `GazetteerSource` (from `read_entries`) is cached on disk like `load`; plain
@@ -111,7 +110,7 @@ class Gazetteer:
         return cls._build(src, analyzer, name, label, key, article_optional)
 
     @classmethod
-    def _cached(cls, key: str | None, name: str | None, label: str | None, path: str | None) -> "Gazetteer | None":
+    def _cached(cls, key: str | None, name: str | None, label: str | None, path: str | None) -> Gazetteer | None:
         """The compiled gazetteer stored under `key` in the disk cache (see `dsl.cache`), or None."""
         g = read_entry("gaz", key) if key is not None else None
         if not isinstance(g, cls):
@@ -121,7 +120,7 @@ class Gazetteer:
 
     @classmethod
     def _build(cls, src: GazetteerSource, analyzer: Any, name: str | None, label: str | None,
-               key: str | None, article_optional: bool) -> "Gazetteer":
+               key: str | None, article_optional: bool) -> Gazetteer:
         g = cls()
         g.name, g.label, g.path, g.article_optional = name, label, src.path, article_optional
         g._compile(src, analyzer, article_optional)

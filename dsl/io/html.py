@@ -128,7 +128,8 @@ _JS = """
     if (!args.length) tip.appendChild(line("arguments", "none"));
     var r = el.getBoundingClientRect();
     tip.hidden = false;
-    var left = Math.max(4, Math.min(window.scrollX + r.left, window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 4));
+    var right = window.scrollX + document.documentElement.clientWidth - tip.offsetWidth - 4;
+    var left = Math.max(4, Math.min(window.scrollX + r.left, right));
     tip.style.left = left + "px";
     tip.style.top = (window.scrollY + r.bottom + 6) + "px";
     shown = id; mark(id, true);
@@ -157,7 +158,9 @@ _JS = """
       s.hidden = onlyShown.checked && !any;
     });
   }
-  document.querySelectorAll(".legend input, #only-shown").forEach(function (c) { c.addEventListener("change", filter); });
+  document.querySelectorAll(".legend input, #only-shown").forEach(function (c) {
+    c.addEventListener("change", filter);
+  });
   filter();
 })();
 """

@@ -286,7 +286,7 @@ def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str |
 def is_tty(stream: object) -> bool:
     try:
         return bool(stream.isatty())  # type: ignore[attr-defined]
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
 
 

@@ -33,10 +33,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from dsl.version import __version__
-from dsl.io.inputs import InputDoc, InputProblem
 from dsl.doc.mention import Arg, Mention
+from dsl.io.inputs import InputDoc, InputProblem
 from dsl.io.writers import Sink
+from dsl.version import __version__
 
 SCHEMA_VERSION = "1"
 #: Suffixes of `--output` that mean SQLite.
@@ -144,7 +144,8 @@ class SqliteSink(Sink):
                 raise StoreError(f"{self.path}: its {recorded} documents were matched with --labels "
                                  f"{meta.get('labels') or '(all)'}; use the same labels, or a new file")
             for k, v in (("schema", SCHEMA_VERSION), ("pack", digest or ""), ("labels", labels)):
-                c.execute("INSERT INTO meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                c.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                          "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                           (k, v))
             self.run = c.execute("INSERT INTO runs(started_at, status, pack, labels, version) "
                                  "VALUES (?, 'running', ?, ?, ?)", (_now(), digest, labels, __version__)).lastrowid

@@ -11,8 +11,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
-from dsl.doc.token import Token
 from dsl.doc.mention import Arg, Mention
+from dsl.doc.token import Token
 
 FORMATS = ("jsonl", "tsv", "table")
 

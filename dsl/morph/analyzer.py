@@ -91,11 +91,11 @@ from typing import Any
 
 import regex
 
-from dsl.doc.token import NO_EXTRA, Analysis, Token, ReadOnlyDict
 from dsl.doc.document import Document
+from dsl.doc.token import NO_EXTRA, Analysis, Token
 from dsl.errors import InputError
 from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
-from dsl.text.tokenize import CHUNK_RE, split_spans, chunk_tokens, scan, shape_of
+from dsl.text.tokenize import CHUNK_RE, chunk_tokens, shape_of, split_spans
 
 __all__ = [
     "Analyzer", "default_analyzer", "Lexicon", "load_lexicon",
@@ -138,7 +138,8 @@ class Lexicon:
     """The project's word lists, normalized with one option set.
 
     `function`: function words (taken whole); `hosts`: those that carry pronoun enclitics
-    (`من` → `منه`); `after_prep`: those that may follow ب/ل/ك (`بذلك`); `known`: known whole words; `ambiguous`: words with listed readings.
+    (`من` → `منه`); `after_prep`: those that may follow ب/ل/ك (`بذلك`); `known`: known whole words;
+    `ambiguous`: words with listed readings.
     """
 
     function: frozenset[str]
@@ -286,7 +287,7 @@ class Analyzer:
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_analyzer, (self.options, tuple(sorted(self._user_words)), self.cache_size))
 
-    def with_known_words(self, words: Iterable[str]) -> "Analyzer":
+    def with_known_words(self, words: Iterable[str]) -> Analyzer:
         """A new analyzer that also takes `words` (e.g. gazetteer entries) as known whole words."""
         extra = list(self._user_words)
         extra.extend(words)

@@ -213,7 +213,7 @@ class _Table:
     # file: MAGIC, one header line, the count line, the keys (u64), the bucket starts (u32),
     # the values; integers little-endian
 
-    def write(self, fh, header: str) -> None:  # noqa: ANN001
+    def write(self, fh, header: str) -> None:
         keys = array("Q", self.keys)
         starts = array("I", self.starts)
         if sys.byteorder == "big":  # pragma: no cover
@@ -225,7 +225,7 @@ class _Table:
         fh.write(self.vals)
 
     @classmethod
-    def read(cls, fh, header: str) -> "_Table | None":  # noqa: ANN001
+    def read(cls, fh, header: str) -> _Table | None:
         want = _MAGIC + header.encode() + b"\n"
         if fh.read(len(want)) != want:
             return None
@@ -324,7 +324,7 @@ def _load_table(options: NormalizeOptions) -> tuple[_Table | None, str]:
             pass
     try:
         table = _build_table(options)
-    except Exception as e:  # noqa: BLE001 - missing or unreadable data files
+    except Exception as e:
         return None, f"wordfreq {ver}: its Arabic data cannot be read ({type(e).__name__}: {e})"
     if not write_atomic(path, lambda out: table.write(out, header)):
         return table, f"wordfreq {ver} ({WORDLIST}), built (cache directory {path.parent} not usable)"
@@ -400,7 +400,7 @@ class Lexicon:
     its memo (a plain dict, filled atomically), so one instance serves every thread.
     """
 
-    _loaded: dict[NormalizeOptions, "Lexicon"] = {}
+    _loaded: dict[NormalizeOptions, Lexicon] = {}
     _lock = threading.Lock()
     _warned = False
 
@@ -427,7 +427,7 @@ class Lexicon:
     # -- construction
 
     @classmethod
-    def load(cls, options: NormalizeOptions = DEFAULT) -> "Lexicon":
+    def load(cls, options: NormalizeOptions = DEFAULT) -> Lexicon:
         """The lexicon for `options`, built once per process (the table cached on disk).
 
         Never raises for a missing or broken wordfreq: the lexicon then has no frequency
@@ -448,7 +448,7 @@ class Lexicon:
                 cls._loaded[options] = got
         return got
 
-    def with_words(self, *, names: Iterable[str] = (), common: Iterable[str] = ()) -> "Lexicon":
+    def with_words(self, *, names: Iterable[str] = (), common: Iterable[str] = ()) -> Lexicon:
         """A lexicon that also knows gazetteer words (single words; phrases are skipped).
 
         `names`: given and family names and place names, also those that are ordinary words
@@ -462,12 +462,12 @@ class Lexicon:
                        gazetteer_common=self._gaz_common | self._norm_all(common),
                        signals=self.signals)
 
-    def with_signals(self, signals: Iterable[str]) -> "Lexicon":
+    def with_signals(self, signals: Iterable[str]) -> Lexicon:
         """The same lexicon restricted to some of `SIGNALS` (to measure what each earns)."""
         return Lexicon(self._table, self._closed, options=self.options, source=self.source,
                        names=self._names, gazetteer_common=self._gaz_common, signals=signals)
 
-    def without_frequencies(self) -> "Lexicon":
+    def without_frequencies(self) -> Lexicon:
         """This lexicon as it would be without wordfreq (the fallback), for measuring."""
         return Lexicon(None, self._closed, options=self.options, source="no frequencies",
                        names=self._names, gazetteer_common=self._gaz_common, signals=self.signals)

@@ -16,9 +16,9 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, Protocol
 
 from dsl.doc.document import Document
-from dsl.pattern.vm import MatchContext
 from dsl.doc.mention import NO_ATTRS, Arg, Mention, Removal, new_arg, new_mention
 from dsl.pack.overlap import resolve_overlaps
+from dsl.pattern.vm import MatchContext
 
 if TYPE_CHECKING:  # pragma: no cover
     from dsl.pack.pack import CompiledRule, Pack
@@ -33,7 +33,7 @@ class RuleObserver(Protocol):
     `rule_ran`, at how many token positions the rule's VM was started (what the index left to try).
     """
 
-    def rule_ran(self, rule: "CompiledRule", ctx: MatchContext, round: int, seconds: float, new: int) -> None:
+    def rule_ran(self, rule: CompiledRule, ctx: MatchContext, round: int, seconds: float, new: int) -> None:
         """`rule` ran over `ctx` in fixed-point round `round` (0-based), took `seconds` and made `new` mentions."""
 
 
@@ -62,7 +62,7 @@ def _index(mentions: Mapping[str, list[Mention]]) -> dict[str, dict[int, list[Me
     return idx
 
 
-def _document_sets(pack: "Pack", mentions: Mapping[str, list[Mention]], doc: Document) -> dict[str, frozenset[str]]:
+def _document_sets(pack: Pack, mentions: Mapping[str, list[Mention]], doc: Document) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for ds in pack.document_sets.values():
         vals: set[str] = set()
@@ -77,7 +77,7 @@ def _document_sets(pack: "Pack", mentions: Mapping[str, list[Mention]], doc: Doc
     return out
 
 
-def _mention_from_match(rule: "CompiledRule", match: Any, doc: Document) -> Mention | None:
+def mention_from_match(rule: CompiledRule, match: Any, doc: Document) -> Mention | None:
     """A mention from a match: its span is the whole match, or the rule's `span` capture."""
     args: dict[str, Arg | tuple[Arg, ...]] = {}
     start, end, tok_start, tok_end = match.start, match.end, match.tok_start, match.tok_end
@@ -106,7 +106,7 @@ def _ref_of(ref: Any) -> tuple[str | None, Mention | None]:
     return getattr(ref, "label", None), ref if isinstance(ref, Mention) else None
 
 
-def _rerun(indexed: list[tuple[int, "CompiledRule"]], changed: set[str]) -> list[tuple[int, "CompiledRule"]]:
+def _rerun(indexed: list[tuple[int, CompiledRule]], changed: set[str]) -> list[tuple[int, CompiledRule]]:
     """The rules of a phase to run again after a round that added mentions of `changed` labels.
 
     Semi-naive iteration: a rule none of whose labels (read with @Label or through a document
@@ -115,7 +115,7 @@ def _rerun(indexed: list[tuple[int, "CompiledRule"]], changed: set[str]) -> list
     return [(k, r) for k, r in indexed if r.needs & changed]
 
 
-def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
+def run(pack: Pack, doc: Document, *, only_rules: Sequence[str] | None = None,
         observer: RuleObserver | None = None) -> RunResult:
     """Run every enabled rule of `pack` over `doc` (or only the rules named in `only_rules`).
 
@@ -169,7 +169,7 @@ def run(pack: "Pack", doc: Document, *, only_rules: Sequence[str] | None = None,
                 t0 = perf_counter() if observer is not None else 0.0
                 n0 = len(new)
                 for match in found.get(k, ()):
-                    m = _mention_from_match(rule, match, doc)
+                    m = mention_from_match(rule, match, doc)
                     if m is not None:
                         key = m.key()
                         if key not in seen:

@@ -38,7 +38,7 @@ bench` (1000 synthetic rules, ~175k tokens): ~0.04 VM starts per token instead o
 remaining per-token cost is the type key (~0.4 us), shared by every pack size.
 
 Exactness is tested against `finditer` and the reference interpreter on random packs over
-several documents sharing the caches (tests/test_multimatch.py). Everything is per document
+several documents sharing the caches (tests/pack/test_index.py). Everything is per document
 except the bounded caches, so memory does not grow with the number of documents; caches are
 swapped, not cleared in place, so one `PackMatcher` may serve several threads. A pickled
 matcher (in the compiled-pack cache, or sent to a worker) carries its index, not its caches.
@@ -54,11 +54,26 @@ from operator import add, attrgetter, mul
 from time import perf_counter
 from typing import Any
 
-from dsl.pattern.program import (ANALYSIS_ATTRS, CLOSE, JMP, OPEN, SPLIT, TOKEN, PredAnd, PredEq, PredIn, PredNot,
-                                 PredOr, PredRegex, Program, get_value, holds_on_token)
 from dsl.doc.document import Document
-from dsl.pattern.vm import Match, MatchContext, Run, sentence_windows
 from dsl.morph.analyzer import entry_ids
+from dsl.pattern.program import (
+    ANALYSIS_ATTRS,
+    CLOSE,
+    JMP,
+    OPEN,
+    SPLIT,
+    TOKEN,
+    PredAnd,
+    PredEq,
+    PredIn,
+    PredNot,
+    PredOr,
+    PredRegex,
+    Program,
+    get_value,
+    holds_on_token,
+)
+from dsl.pattern.vm import Match, MatchContext, Run, sentence_windows
 
 __all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "compile_phases", "required_literal"]
 
@@ -132,7 +147,7 @@ def required_literal(source: str, flags: str = "") -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = sre_parse.parse(source)
-    except Exception:  # noqa: BLE001 - regex-module syntax (\p{..}, ...) or anything else: no factor
+    except Exception:
         return ""
     best = [""]
 
@@ -262,7 +277,7 @@ class DocTypes:
 
     doc: Document
     tids: list[int]
-    caches: "_Caches"
+    caches: _Caches
     sent_windows: list[tuple[int, int]]
     win_of: list[int]             # window index of each token (-1: in no sentence window)
     # (level, attr) -> value -> the document's types with that value (any analysis): built on
@@ -584,7 +599,8 @@ class PackMatcher:
         starts = list(compress(range(n), cs))
         nxt = tids[1:]
         nxt.append(-1)
-        pkeys = list(map(add, map(tids.__getitem__, starts), map(mul, map(nxt.__getitem__, starts), repeat(_PAIR_STRIDE))))
+        pkeys = list(map(add, map(tids.__getitem__, starts),
+                         map(mul, map(nxt.__getitem__, starts), repeat(_PAIR_STRIDE))))
         verdicts = list(map(pair.get, pkeys))
         if None in verdicts:
             for j in compress(range(len(verdicts)), map(_is_none, verdicts)):

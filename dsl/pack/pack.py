@@ -18,17 +18,25 @@ from types import MappingProxyType
 from typing import Any
 
 from dsl.cache import digest, file_digest, read_entry, write_entry
-from dsl.pack.cascade import RunResult, run
-from dsl.pack.index import CompiledPack, compile_phases
-from dsl.pattern.compiler import CompileEnv, compile_pattern
-from dsl.doc.token import Analysis
 from dsl.doc.document import Document
+from dsl.doc.mention import Mention, new_mention
+from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
 from dsl.gazetteer.format import read_entries
 from dsl.gazetteer.index import Gazetteer
-from dsl.doc.mention import Mention, new_mention
+from dsl.pack.cascade import RunResult, run
+from dsl.pack.index import CompiledPack, compile_phases
+from dsl.pack.source import (
+    DocumentSetDecl,
+    ExampleDecl,
+    PackSource,
+    did_you_mean,
+    display_path,
+    expand_pack_paths,
+    read_sources,
+)
+from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.text.normalize import normalize_word
-from dsl.pack.source import (DocumentSetDecl, ExampleDecl, PackSource, did_you_mean, display_path, expand_pack_paths, read_sources)
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,7 @@ class Pack:
 
     # --- building ---------------------------------------------------------------------------------
     @classmethod
-    def from_yaml(cls, path_or_text: str | os.PathLike[str], *, allow_paths: Sequence[str | Path] = ()) -> "Pack":
+    def from_yaml(cls, path_or_text: str | os.PathLike[str], *, allow_paths: Sequence[str | Path] = ()) -> Pack:
         """Load one pack from a file path or from YAML text (relative paths then resolve from the cwd)."""
         if isinstance(path_or_text, os.PathLike) or ("\n" not in str(path_or_text)
                                                       and Path(str(path_or_text)).is_file()):
@@ -126,7 +134,7 @@ class Pack:
 
     @classmethod
     def load(cls, paths: Iterable[str | os.PathLike[str]], *, allow_paths: Sequence[str | Path] = (),
-             cache: bool = False) -> "Pack":
+             cache: bool = False) -> Pack:
         """Load packs (files, or folders of `*.yaml`) and their imports as one compiled pack."""
         files = expand_pack_paths(paths)
         if not files:
@@ -142,7 +150,7 @@ class Pack:
         return pack
 
     @classmethod
-    def _build(cls, sources: list[PackSource], errors: list[DslError]) -> "Pack":
+    def _build(cls, sources: list[PackSource], errors: list[DslError]) -> Pack:
         errs = list(errors)
         b = _Builder(sources, errs)
         pack = b.build()

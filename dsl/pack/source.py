@@ -15,8 +15,8 @@ from pathlib import Path
 
 import regex
 
-from dsl.pack import schema
 from dsl.errors import DslError, Origin, PackError, SourcePos
+from dsl.pack import schema
 from dsl.pack.yamlsafe import YNode, read_yaml
 
 _RULE_NAME = regex.compile(r"[\w.\-]+")

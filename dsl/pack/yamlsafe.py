@@ -25,7 +25,10 @@ _MAP, _SEQ = "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
 
 @dataclass(frozen=True, slots=True)
 class YNode:
-    """A YAML value with where it starts. `value` is str/int/float/bool/None, list[YNode] or dict[str, (YNode key, YNode)]."""
+    """A YAML value with where it starts.
+
+    `value` is str/int/float/bool/None, list[YNode] or dict[str, (YNode key, YNode)].
+    """
 
     value: Any
     pos: SourcePos

@@ -34,10 +34,37 @@ from dsl.doc.token import SHAPES, Analysis
 from dsl.errors import Origin, PatternError, SourcePos
 from dsl.pattern import syntax as S
 from dsl.pattern.parser import error_node, parse_pattern
-from dsl.pattern.program import (BOL, BOOL_ATTRS, BUILTIN_ATTRS, EOL, JMP, KEEP_PRE, KEEP_PRE_ATTRS, KEEP_SUF,
-                                 KEEP_SUF_ATTRS, LOOK, MATCH, MENTION, OPEN, SPLIT, TOKEN, CLOSE, Code, FirstSet,
-                                 PredAnd, PredEq, PredFlag, PredIn, PredNot, PredOr, PredRegex, Program, level_of,
-                                 normalize_value, per_analysis)
+from dsl.pattern.program import (
+    BOL,
+    BOOL_ATTRS,
+    BUILTIN_ATTRS,
+    CLOSE,
+    EOL,
+    JMP,
+    KEEP_PRE,
+    KEEP_PRE_ATTRS,
+    KEEP_SUF,
+    KEEP_SUF_ATTRS,
+    LOOK,
+    MATCH,
+    MENTION,
+    OPEN,
+    SPLIT,
+    TOKEN,
+    Code,
+    FirstSet,
+    PredAnd,
+    PredEq,
+    PredFlag,
+    PredIn,
+    PredNot,
+    PredOr,
+    PredRegex,
+    Program,
+    level_of,
+    normalize_value,
+    per_analysis,
+)
 
 # ---------------------------------------------------------------- limits
 
@@ -202,9 +229,10 @@ class _Resolver:
         if depth == 0:
             self.root_loc = n.loc
         if self.nodes > MAX_EXPANDED_NODES:   # stop before expanding macros exponentially
-            raise error_node(self.root_loc, f"pattern is too large: it expands to more than {MAX_EXPANDED_NODES} elements "
-                                    "(limit MAX_EXPANDED_NODES)", "macros that use other macros several times "
-                                    "multiply their size")
+            raise error_node(self.root_loc,
+                             f"pattern is too large: it expands to more than {MAX_EXPANDED_NODES} elements "
+                             "(limit MAX_EXPANDED_NODES)",
+                             "macros that use other macros several times multiply their size")
         if isinstance(n, S.TokenAtom):
             return S.TokenAtom(self.expr(n.expr, False) if n.expr is not None else None, n.loc)
         if isinstance(n, S.RegexAtom):

@@ -24,8 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from dsl.pattern import syntax as S
 from dsl.errors import PatternError
+from dsl.pattern import syntax as S
 
 _FALSE_STRINGS = ("", "false", "0", "no")   # values a bare `[attr]` flag reads as false
 
@@ -73,7 +73,7 @@ class _Facts:
 
     def add_flag(self, attr: str, truth: bool, loc: S.Loc) -> Dead | None:
         if attr in self.flag and self.flag[attr][0] != truth:
-            return Dead(loc, f"{attr} cannot be both true and false", "remove one of [{0}] and [!{0}]".format(attr))
+            return Dead(loc, f"{attr} cannot be both true and false", f"remove one of [{attr}] and [!{attr}]")
         if attr in self.eq:
             dead = self._flag_vs_value(attr, truth, self.eq[attr][0], loc)
             if dead:

@@ -18,8 +18,8 @@ from pathlib import Path
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from dsl.pattern import syntax as S
 from dsl.errors import Origin, PatternError, SourcePos
+from dsl.pattern import syntax as S
 
 MAX_PATTERN_CHARS = 20_000
 MAX_DEPTH = 50
@@ -215,7 +215,8 @@ def _context_tokens(text: str) -> tuple[Token | None, set[str] | None]:
 _OPENERS = ("LPAR", "NCGROUP", "CAPOPEN", "LOOKOPEN", "BAR")
 
 
-def _syntax_error(e: UnexpectedInput, text: str, source: S.Source, unclosed: list[tuple[str, int, int]]) -> PatternError:
+def _syntax_error(e: UnexpectedInput, text: str, source: S.Source,
+                  unclosed: list[tuple[str, int, int]]) -> PatternError:
     if isinstance(e, UnexpectedCharacters):
         prev, accepts = _context_tokens(text)
         line, col = e.line, e.column

@@ -15,7 +15,7 @@ into pattern text (parse(format(ast)) == ast), which the property tests rely on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from dsl.errors import Origin
 
@@ -68,7 +68,7 @@ class Regex:
     loc: Loc = _loc()
 
 
-Value = Union[Text, Regex]
+Value = Text | Regex
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,23 +101,23 @@ class Flag:
 
 @dataclass(frozen=True, slots=True)
 class Not:
-    item: "Expr"
+    item: Expr
     loc: Loc = _loc()
 
 
 @dataclass(frozen=True, slots=True)
 class And:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     loc: Loc = _loc()
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
-    items: tuple["Expr", ...]
+    items: tuple[Expr, ...]
     loc: Loc = _loc()
 
 
-Expr = Union[Compare, InSet, Flag, Not, And, Or]
+Expr = Compare | InSet | Flag | Not | And | Or
 
 
 # ---------------------------------------------------------------- pattern nodes
@@ -173,13 +173,13 @@ class Anchor:
 
 @dataclass(frozen=True, slots=True)
 class Seq:
-    items: tuple["Node", ...]
+    items: tuple[Node, ...]
     loc: Loc = _loc()
 
 
 @dataclass(frozen=True, slots=True)
 class Alt:
-    options: tuple["Node", ...]
+    options: tuple[Node, ...]
     loc: Loc = _loc()
 
 
@@ -187,7 +187,7 @@ class Alt:
 class Repeat:
     """`body{min,max}` (max None = unbounded); `lazy` for `*?`, `+?`, `??`, `{n,m}?`."""
 
-    body: "Node"
+    body: Node
     min: int
     max: int | None
     lazy: bool = False
@@ -199,7 +199,7 @@ class Capture:
     """`(?<name> body)`."""
 
     name: str
-    body: "Node"
+    body: Node
     loc: Loc = _loc()
 
 
@@ -207,13 +207,13 @@ class Capture:
 class Look:
     """Lookaround: `(?= )` ahead, `(?! )` negative ahead, `(?<= )`, `(?<! )` behind."""
 
-    body: "Node"
+    body: Node
     ahead: bool = True
     negate: bool = False
     loc: Loc = _loc()
 
 
-Node = Union[TokenAtom, Literal, RegexAtom, Mention, MacroRef, Anchor, Seq, Alt, Repeat, Capture, Look]
+Node = TokenAtom | Literal | RegexAtom | Mention | MacroRef | Anchor | Seq | Alt | Repeat | Capture | Look
 
 ATOMS = (TokenAtom, Literal, RegexAtom, Mention, MacroRef, Anchor)
 

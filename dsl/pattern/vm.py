@@ -29,8 +29,22 @@ from typing import Any, Protocol
 
 from dsl.doc.document import Document
 from dsl.frozen import constructor
-from dsl.pattern.program import (BOL, CLOSE, EOL, JMP, KEEP_PRE, KEEP_SUF, MATCH, MENTION, OPEN, SPLIT, TOKEN, Code,
-                                 Program, holds_on_token)
+from dsl.pattern.program import (
+    BOL,
+    CLOSE,
+    EOL,
+    JMP,
+    KEEP_PRE,
+    KEEP_SUF,
+    MATCH,
+    MENTION,
+    OPEN,
+    SPLIT,
+    TOKEN,
+    Code,
+    Program,
+    holds_on_token,
+)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,7 @@ class NormalizeOptions:
     digits: bool = True
     invisible: bool = True
 
-    def replace(self, **changes: bool) -> "NormalizeOptions":
+    def replace(self, **changes: bool) -> NormalizeOptions:
         """A copy with some steps switched (unknown names raise TypeError)."""
         values = {f.name: getattr(self, f.name) for f in fields(self)}
         for k in changes:
@@ -121,7 +121,7 @@ class _Tables:
 
     translate: dict[int, str | None]
     kinds: dict[str, int]           # removed char -> _ATTACH / _FREE
-    special: "regex.Pattern[str]"   # matches any char the options change (plus composing marks)
+    special: regex.Pattern[str]   # matches any char the options change (plus composing marks)
 
 
 def _simple_map(options: NormalizeOptions) -> dict[str, str]:

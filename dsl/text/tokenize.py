@@ -28,8 +28,8 @@ never do.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -46,7 +46,9 @@ _URL = (
     + r"|(?<![\p{L}\p{N}@.])[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
     + r"\.(?:" + _TLDS + r")(?![\p{L}\p{N}])(?:/(?:" + _URL_BODY + r"*" + _URL_END + r")?)?"
 )
-_EMAIL = r"(?<![\p{L}\p{N}.])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\p{L}\p{N}])"
+_EMAIL = (r"(?<![\p{L}\p{N}.])[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*"       # local part
+          r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"                         # first domain label
+          r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![\p{L}\p{N}])")
 _JOINERS = "\u200c\u200d\u2060\u00ad"
 _SEPS = ".,\u066b\u066c"
 _WORD = (

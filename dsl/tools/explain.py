@@ -24,10 +24,9 @@ from typing import IO, Any
 
 from dsl.doc.document import Document
 from dsl.doc.mention import Mention
-from dsl.pack.cascade import RunResult, _mention_from_match, run
+from dsl.pack.cascade import RunResult, mention_from_match, run
 from dsl.pattern import syntax as S
-from dsl.pattern.program import (BOL, EOL, LOOK, MENTION, TOKEN, Code, PredAnd, PredNot, PredOr, Program,
-                                 get_value)
+from dsl.pattern.program import BOL, EOL, LOOK, MENTION, TOKEN, Code, PredAnd, PredNot, PredOr, Program, get_value
 from dsl.pattern.vm import Match, MatchContext, Run, finditer
 
 #: How many failing elements per attempt the text format lists (JSON lists them all).
@@ -424,7 +423,7 @@ def _explain_one(pack: Any, rule: Any, doc: Document, result: RunResult,
         agrees = agrees and real == ms
     made: dict[Any, Mention] = {}
     for _, m in matches:
-        men = _mention_from_match(rule, m, doc)
+        men = mention_from_match(rule, m, doc)
         if men is not None:
             made.setdefault(men.key(), men)
     mentions = sorted(made.values(), key=lambda m: (m.start, -m.end))

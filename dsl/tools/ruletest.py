@@ -82,7 +82,7 @@ def _args_problem(e: ExpectDecl, m: Mention) -> str | None:
     return None
 
 
-def check_example(pack: "Pack", rule: "CompiledRule", ex: ExampleDecl) -> ExampleResult:
+def check_example(pack: Pack, rule: CompiledRule, ex: ExampleDecl) -> ExampleResult:
     """Run one example through the whole pack and compare with what it expects."""
     result = pack.run(ex.text, id="example")
     labels = {rule.label} | {e.label for e in ex.expect}
@@ -112,7 +112,7 @@ def check_example(pack: "Pack", rule: "CompiledRule", ex: ExampleDecl) -> Exampl
                          tuple(matched))
 
 
-def run_examples(pack: "Pack", rule_names: Iterable[str] | None = None) -> list[ExampleResult]:
+def run_examples(pack: Pack, rule_names: Iterable[str] | None = None) -> list[ExampleResult]:
     """Every example of every enabled rule (or of the named rules), in pack order."""
     wanted = set(rule_names) if rule_names is not None else None
     out = []

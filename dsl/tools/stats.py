@@ -52,7 +52,7 @@ class CorpusStats:
     label_documents: Counter = field(default_factory=Counter)  # documents with an output mention per label
 
     @classmethod
-    def for_pack(cls, pack: Any) -> "CorpusStats":
+    def for_pack(cls, pack: Any) -> CorpusStats:
         """Empty statistics with a row for every enabled rule and every labelled gazetteer of `pack`."""
         rules = {r.name: RuleStats(r.name, r.label, ph.number) for ph in pack.phases for r in ph.rules}
         gaz = {f"gazetteer:{g.name}": RuleStats(f"gazetteer:{g.name}", g.label) for g in pack.gazetteer_labels()}
