@@ -3,7 +3,8 @@
 `Document.from_tokens(items, text=None)` builds a Document from
 another analyzer's tokens (CAMeL Tools, Farasa, Stanza): each item is a mapping with `text`
 and optional `start`/`end` (core offsets), `word_start`/`word_end`, `norm`, `stem`, `pre`,
-`suf`, `def`, `shape`, `sent`, `word`; any other key goes to `Token.extra` as a string
+`suf`, `def`, `shape`, `sent`, `word`, `lex` (the word lexicon's class, see `dsl.doc.token.LEX_VALUES`;
+"" when not given); any other key goes to `Token.extra` as a string
 (`pos`, `lemma`, ...). Offsets are all-or-none. Without offsets and without `text`, the
 document text is the tokens' `text` joined by single spaces and offsets point into it; with
 `text` but no offsets, each token is searched in `text` after the previous one. Missing
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from dsl.doc.token import NO_EXTRA, Analysis, ReadOnlyDict, Token
+from dsl.doc.token import LEX_VALUES, NO_EXTRA, Analysis, ReadOnlyDict, Token
 from dsl.errors import InputError
 from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize_word
 from dsl.text.tokenize import scan, shape_of, split_spans
@@ -23,7 +24,7 @@ from dsl.text.tokenize import scan, shape_of, split_spans
 _BOOL_TRUE = {"true", "1", "yes", "y", "t"}
 _BOOL_FALSE = {"false", "0", "no", "n", "f", ""}
 _KNOWN_KEYS = frozenset({"text", "start", "end", "word_start", "word_end", "norm", "stem", "pre",
-                         "suf", "def", "definite", "shape", "sent", "word", "i"})
+                         "suf", "def", "definite", "shape", "sent", "word", "i", "lex"})
 
 
 def _bad(idx: int, msg: str, id: str | None) -> InputError:
@@ -190,6 +191,9 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
             surface = core if synthesized else text[ws:we]
             word = normalize_word(surface, opts) or surface
         shape = _as_str(r.get("shape", ""), "shape", idx, id) or _raw_shape(core)
+        lex = _as_str(r.get("lex", ""), "lex", idx, id)
+        if lex not in LEX_VALUES:
+            raise _bad(idx, f"'lex' must be one of {', '.join(repr(v) for v in LEX_VALUES)}, got {lex!r}", id)
         extra = {}
         for k, v in r.items():
             if k in _KNOWN_KEYS:
@@ -200,7 +204,7 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
         si = sent_index[idx]
         a, b = sents[si]
         tokens.append(Token(idx, s, e, ws, we, core, word, norm, stem, pre, suf, definite, shape,
-                            si, idx == a, idx == b - 1, (Analysis(pre, definite, stem, suf),),
+                            si, idx == a, idx == b - 1, (Analysis(pre, definite, stem, suf, lex),),
                             ReadOnlyDict(extra) if extra else NO_EXTRA))
     return text, tuple(tokens), tuple(sents)
 

@@ -35,6 +35,10 @@ NO_EXTRA: Mapping[str, str] = ReadOnlyDict()
 
 #: Values of `Token.shape`.
 SHAPES = ("arabic", "latin", "digit", "punct", "mixed", "url", "email", "symbol")
+#: Values of `Analysis.lex` / `Token.lex` (see `dsl.morph.lexicon`): a closed-class word, a known
+#: common word, a word not known as a common word (it may be a name); "" when not classified
+#: (no Arabic letters, or tokens from another analyzer that gave none).
+LEX_VALUES = ("function", "common", "unknown", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +49,7 @@ class Analysis:
     definite: bool = False  # carries the article ال (also the fused لل of ل+ال)
     stem: str = ""         # the word without clitics and without ال
     suf: str = ""          # pronoun enclitic: "ه", "ها", "هم", ... or ""
+    lex: str = ""          # the word lexicon's class of this reading: LEX_VALUES
 
     @property
     def norm(self) -> str:
@@ -88,6 +93,13 @@ class Token(NamedTuple):
         return hash(self[:17])
 
     @property
+    def lex(self) -> str:
+        """The word lexicon's class of the first analysis: "function", "common", "unknown" (may
+        be a name) or "" (see `LEX_VALUES`)."""
+        ans = self.analyses
+        return ans[0].lex if ans else ""
+
+    @property
     def conj(self) -> str:
         """The conjunction proclitic (و or ف) or ''."""
         return self.pre[:1] if self.pre[:1] in ("و", "ف") else ""
@@ -109,12 +121,12 @@ class Token(NamedTuple):
             "i": self.i, "start": self.start, "end": self.end,
             "word_start": self.word_start, "word_end": self.word_end,
             "text": self.text, "word": self.word, "norm": self.norm, "stem": self.stem,
-            "pre": self.pre, "def": self.definite, "suf": self.suf, "shape": self.shape,
+            "pre": self.pre, "def": self.definite, "suf": self.suf, "lex": self.lex, "shape": self.shape,
             "sent": self.sent, "sent_start": self.sent_start, "sent_end": self.sent_end,
         }
         if len(self.analyses) > 1:
             d["alternatives"] = [
-                {"pre": a.pre, "def": a.definite, "stem": a.stem, "suf": a.suf}
+                {"pre": a.pre, "def": a.definite, "stem": a.stem, "suf": a.suf, "lex": a.lex}
                 for a in self.analyses[1:]
             ]
         if self.extra:

@@ -93,7 +93,7 @@ class StreamSink(Sink):
         self.count += 1
 
 
-TOKEN_COLUMNS = ("i", "start", "end", "sent", "shape", "pre", "def", "stem", "suf", "norm", "text")
+TOKEN_COLUMNS = ("i", "start", "end", "sent", "shape", "pre", "def", "stem", "suf", "lex", "norm", "text")
 
 
 def write_tokens(out: IO[str], tokens: Iterable[Token], fmt: str, doc_id: str | None = None) -> None:
@@ -108,7 +108,7 @@ def write_tokens(out: IO[str], tokens: Iterable[Token], fmt: str, doc_id: str | 
         return
     toks = list(tokens)
     rows = [[str(t.i), str(t.start), str(t.end), str(t.sent), t.shape, t.pre or "-", "ال" if t.definite else "-",
-             t.stem or "-", t.suf or "-", t.norm, _clean(t.text) + (" *" if len(t.analyses) > 1 else "")]
+             t.stem or "-", t.suf or "-", t.lex or "-", t.norm, _clean(t.text) + (" *" if len(t.analyses) > 1 else "")]
             for t in toks]
     widths = [max([width(h)] + [width(r[k]) for r in rows]) for k, h in enumerate(TOKEN_COLUMNS)]
     if doc_id is not None:

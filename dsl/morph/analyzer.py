@@ -94,11 +94,12 @@ import regex
 from dsl.doc.document import Document
 from dsl.doc.token import NO_EXTRA, Analysis, Token
 from dsl.errors import InputError
+from dsl.morph.lexicon import FUNCTION, Lexicon
 from dsl.text.normalize import DEFAULT, NormalizeOptions, normalize, normalize_word
 from dsl.text.tokenize import CHUNK_RE, chunk_tokens, shape_of, split_spans
 
 __all__ = [
-    "Analyzer", "default_analyzer", "Lexicon", "load_lexicon",
+    "Analyzer", "default_analyzer", "WordLists", "load_word_lists",
     "ENCLITICS", "MAX_ANALYSES",
 ]
 
@@ -134,8 +135,10 @@ _EMPTY: Mapping[str, str] = NO_EXTRA
 # ---------------------------------------------------------------- lexicons
 
 @dataclass(frozen=True)
-class Lexicon:
-    """The project's word lists, normalized with one option set.
+class WordLists:
+    """The project's hand-written word lists (`dsl/morph/data/*.txt`), normalized with one option set.
+
+    (Not to be confused with `dsl.morph.lexicon.Lexicon`, the frequency-based word lexicon.)
 
     `function`: function words (taken whole); `hosts`: those that carry pronoun enclitics
     (`من` → `منه`); `after_prep`: those that may follow ب/ل/ك (`بذلك`); `known`: known whole words;
@@ -181,7 +184,7 @@ def _parse_reading(seg: str, norm: Any) -> Analysis:
 
 
 @lru_cache(maxsize=16)
-def load_lexicon(options: NormalizeOptions = DEFAULT) -> Lexicon:
+def load_word_lists(options: NormalizeOptions = DEFAULT) -> WordLists:
     """Read `dsl/data/*.txt` once per option set (entries normalized with `options`)."""
     def norm(s: str) -> str:
         return normalize_word(s, options)
@@ -207,7 +210,7 @@ def load_lexicon(options: NormalizeOptions = DEFAULT) -> Lexicon:
         ans = tuple(_parse_reading(r, norm) for r in readings.split("|") if r.strip())
         if ans:
             ambiguous[norm(word)] = ans
-    return Lexicon(frozenset(function), frozenset(hosts), frozenset(after_prep),
+    return WordLists(frozenset(function), frozenset(hosts), frozenset(after_prep),
                    frozenset(known - function), ambiguous)
 
 
@@ -233,42 +236,61 @@ class Analyzer:
     """Segments Arabic text into morphological tokens (see the module docstring).
 
     `options`: normalization options; `known_words`: extra whole words (gazetteer entries:
-    never split, and known as stems after clitics). Picklable; safe to share between
-    threads (caches are plain dicts, read and filled atomically).
+    never split, and known as stems after clitics); `names` / `common`: single words the word
+    lexicon (`dsl.morph.lexicon.Lexicon.with_words`) takes as possible names (given and
+    family names, places) or as common words (nationality adjectives, titles, role words).
+    Picklable; safe to share between threads (caches are plain dicts, read and filled atomically).
     """
 
     def __init__(self, options: NormalizeOptions | None = None, known_words: Iterable[str] = (),
-                 *, cache_size: int = 200_000) -> None:
+                 *, cache_size: int = 200_000, names: Iterable[str] = (), common: Iterable[str] = ()) -> None:
         self.options: NormalizeOptions = options if options is not None else DEFAULT
         self.cache_size = int(cache_size)
-        self._lex = load_lexicon(self.options)
-        user: set[str] = set()
-        for w in known_words:
-            if not isinstance(w, str):
-                raise TypeError(f"known_words must be strings, got {type(w).__name__}")
-            for part in w.split():
-                n = normalize_word(part, self.options)
-                if n:
-                    user.add(n)
-        self._user_words: frozenset[str] = frozenset(user)
+        self._lists = load_word_lists(self.options)
+        self._user_words: frozenset[str] = self._normalized(known_words, "known_words", split=True)
+        self._names: frozenset[str] = self._normalized(names, "names")
+        self._common: frozenset[str] = self._normalized(common, "common")
         self._setup()
 
+    def _normalized(self, words: Iterable[str], what: str, split: bool = False) -> frozenset[str]:
+        out: set[str] = set()
+        if isinstance(words, str):
+            raise TypeError(f"{what} must be an iterable of strings, not one string")
+        for w in words:
+            if not isinstance(w, str):
+                raise TypeError(f"{what} must be strings, got {type(w).__name__}")
+            parts = w.split()
+            if not split and len(parts) != 1:
+                continue      # the lexicon classifies single words; phrases say nothing about one
+            for part in parts:
+                n = normalize_word(part, self.options)
+                if n:
+                    out.add(n)
+        return frozenset(out)
+
     def _setup(self) -> None:
-        lex = self._lex
+        lists = self._lists
         opts = self.options
         # A user word with the article (not a lexicon word like الذي) is read as article + stem.
         definite: dict[str, str] = {}
         plain: set[str] = set()
         for w in self._user_words:
-            if (w.startswith("ال") and len(w) >= 4 and w not in lex.function and w not in lex.known
+            if (w.startswith("ال") and len(w) >= 4 and w not in lists.function and w not in lists.known
                     and _ARABIC_WORD.fullmatch(w)):
                 definite[w] = w[2:]
             else:
                 plain.add(w)
         self._definite_words: dict[str, str] = definite
-        self._whole: frozenset[str] = lex.function | lex.known | frozenset(plain)
+        self._whole: frozenset[str] = lists.function | lists.known | frozenset(plain)
         self._stems: frozenset[str] = self._whole | frozenset(definite.values())
-        self._derivable: frozenset[str] = lex.known | frozenset(plain) | frozenset(definite.values())
+        self._derivable: frozenset[str] = lists.known | frozenset(plain) | frozenset(definite.values())
+        # The word lexicon: classifies each kept reading (`Analysis.lex`) and vetoes clitic splits
+        # of words it says are whole (see `_veto`). Its frequency table loads once per process.
+        lexicon = Lexicon.load(opts)
+        if self._names or self._common:
+            lexicon = lexicon.with_words(names=self._names, common=self._common, normalized=True)
+        self._lexicon: Lexicon = lexicon
+        self._lex_on = lexicon.available
         self._ta = normalize_word("ة", opts)
         self._ya_maq = normalize_word("ى", opts)
         self._ta_marbuta_merged = self._ta == "ه"
@@ -280,18 +302,30 @@ class Analyzer:
         self._chunk_cache: dict[str, tuple[tuple[int, int, _Entry], ...]] = {}
 
     def __repr__(self) -> str:
-        return f"Analyzer(options={self.options!r}, known_words=<{len(self._user_words)} words>)"
+        return (f"Analyzer(options={self.options!r}, known_words=<{len(self._user_words)} words>, "
+                f"names=<{len(self._names)}>, common=<{len(self._common)}>)")
 
     # -- pickling: ship options and the caller's words; lexicons reload from package data
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_analyzer, (self.options, tuple(sorted(self._user_words)), self.cache_size))
+        return (_rebuild_analyzer, (self.options, tuple(sorted(self._user_words)), self.cache_size,
+                                    tuple(sorted(self._names)), tuple(sorted(self._common))))
 
-    def with_known_words(self, words: Iterable[str]) -> Analyzer:
-        """A new analyzer that also takes `words` (e.g. gazetteer entries) as known whole words."""
-        extra = list(self._user_words)
-        extra.extend(words)
-        return Analyzer(self.options, extra, cache_size=self.cache_size)
+    def with_known_words(self, words: Iterable[str], *, names: Iterable[str] = (),
+                         common: Iterable[str] = ()) -> Analyzer:
+        """A new analyzer that also takes `words` (e.g. gazetteer entries) as known whole words,
+        and tells the word lexicon which single words are possible `names` (given and family
+        names, places: `lex=unknown` whatever their frequency) and which are `common` words
+        (nationality adjectives, titles, role words: `lex=common`). Both are known words too."""
+        names = list(names)
+        common = list(common)
+        return Analyzer(self.options, [*self._user_words, *words, *names, *common], cache_size=self.cache_size,
+                        names=[*self._names, *names], common=[*self._common, *common])
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The word lexicon that classifies readings (`Analysis.lex`), with the caller's names."""
+        return self._lexicon
 
     @property
     def known_words(self) -> frozenset[str]:
@@ -316,11 +350,25 @@ class Analyzer:
         got = self._word_cache.get(key)
         if got is not None:
             return got
-        got = self._analyze_norm(n, mask)
+        got = self._classified(self._analyze_norm(n, mask))
         if len(self._word_cache) >= self.cache_size:
             self._word_cache.clear()
         self._word_cache[key] = got
         return got
+
+    def _classified(self, analyses: tuple[Analysis, ...]) -> tuple[Analysis, ...]:
+        """`analyses` with the word lexicon's class of each (`Analysis.lex`; "" for a stem
+        without Arabic letters). Only the kept readings are classified (at most MAX_ANALYSES),
+        and the lexicon memoizes per stem, so a new word type costs a few table look-ups."""
+        classify = self._lexicon.classify
+        out = []
+        for a in analyses:
+            if a.lex or not _ARABIC_WORD.fullmatch(a.stem):
+                out.append(a)
+            else:
+                out.append(Analysis(a.pre, a.definite, a.stem, a.suf,
+                                    classify(a.stem, definite=a.definite, suffixed=bool(a.suf))))
+        return tuple(out)
 
     def _hamza_mask(self, raw: str, n: str) -> int:
         """Bit p set when normalized position p (< 4) was written with a hamza/madda alef."""
@@ -340,7 +388,7 @@ class Analyzer:
             return (Analysis(stem=w),)
         if not _ARABIC_WORD.fullmatch(w):
             return self._analyze_mixed(w)
-        amb = self._lex.ambiguous.get(w)
+        amb = self._lists.ambiguous.get(w)
         if amb is not None:
             if w in self._user_words and (amb[0].pre or amb[0].suf or amb[0].definite):
                 whole = Analysis(stem=w)
@@ -402,12 +450,14 @@ class Analyzer:
         prep = pre[-1:] if pre[-1:] in ("ب", "ل", "ك") else ""
         if n >= 4 and not after_article and kind != "fut":
             first = s[0]
+            lex_on = self._lex_on
             if _ART_LOOK.match(s) and not (prep == "ل" and s.startswith("ال")):
                 c += 1.0       # an article the reading leaves inside the stem
-            elif first == "و" and not pre:
-                c += 0.35      # a conjunction left inside
-            elif first in "بل" and not prep:
-                c += 0.35      # a preposition left inside
+            elif first in "وبل" and not (pre if first == "و" else prep):
+                # a conjunction or preposition left inside, unless the whole word is clearly more
+                # frequent than what the split would leave (لاريجاني above اريجاني)
+                if not (lex_on and self._lexicon.keeps_whole(s, s[1:])):
+                    c += 0.35
             elif first == "ل" and prep == "ل":
                 c += 0.6       # ل + ل…: the fused article reading exists
             if not pre and first in "وف" and s[1] in "يتن" and n >= 5:
@@ -421,6 +471,8 @@ class Analyzer:
         if not after_article:
             for enc in _ENC_3RD:
                 if s.endswith(enc) and n - len(enc) >= 3:
+                    if self._lex_on and self._lexicon.keeps_whole(s, s[: n - len(enc)]):
+                        break      # the whole word is clearly more frequent: nothing left attached
                     if enc != "ه":
                         c += 0.8   # a pronoun left attached (ها هم هما هن are rarely radical)
                     elif not self._ta_marbuta_merged:
@@ -472,7 +524,7 @@ class Analyzer:
                     continue
                 stem = w[ss:se]
                 for vstem, vcost in self._variants(stem, suf):
-                    c = self._score(vstem, pre, definite, kind, suf, mask)
+                    c = self._score(vstem, pre, definite, kind, suf, mask, w)
                     if c is not None:
                         out.append((pcost + enc_cost + vcost + c, Analysis(pre, definite, vstem, suf)))
         return out
@@ -507,22 +559,23 @@ class Analyzer:
         return [(stem, 0.0)]
 
     def _score(self, stem: str, pre: str, definite: bool, kind: str, suf: str,
-               mask: int) -> float | None:
-        """Cost of `stem` in this context, or None when the grammar rules the reading out."""
+               mask: int, word: str = "") -> float | None:
+        """Cost of `stem` in this context, or None when the grammar rules the reading out (or
+        the word lexicon vetoes splitting clitics off `word`, see `_veto`)."""
         n = len(stem)
         known = self._known(stem)
-        lex = self._lex
+        lists = self._lists
         if suf:
-            if stem in lex.hosts:
+            if stem in lists.hosts:
                 return 0.0 if not pre or stem not in ("ل", "ب") or pre in ("و", "ف") else None
-            if stem in lex.function:
+            if stem in lists.function:
                 return None
             if known is None and (suf not in _ENC_3RD or n < 3):
                 return None
             if known is not None and n < 2:
                 return None
         if kind in ("art", "fused"):
-            if n < 2 or (stem in lex.function and stem not in lex.after_prep):
+            if n < 2 or (stem in lists.function and stem not in lists.after_prep):
                 return None     # particles never take the article; noun-like ones do (الجانب، الكل)
         elif kind == "elided":
             if n < 3 or stem[0] != "ل" or known is None:
@@ -533,9 +586,9 @@ class Analyzer:
             if n < (3 if known is not None else 4):
                 return None
         elif kind in ("bare", "lam"):
-            if n < (2 if known is not None else 3) and not (suf and stem in lex.hosts):
+            if n < (2 if known is not None else 3) and not (suf and stem in lists.hosts):
                 return None
-            if stem in lex.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lex.after_prep:
+            if stem in lists.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lists.after_prep:
                 return None
         if known is not None:
             c = known
@@ -544,7 +597,24 @@ class Analyzer:
             return c
         if stem.startswith("عبدال") and n >= 7:
             return 0.0
+        if (pre or suf) and word and self._lex_on and self._veto(word, stem, pre, definite, suf):
+            return None
         return self._unknown_cost(stem, kind, pre, bool(suf), mask)
+
+    def _veto(self, word: str, stem: str, pre: str, definite: bool, suf: str) -> bool:
+        """True when the word lexicon says `word` is not proclitics + `stem` + `suf` (a stem
+        the hand lists do not know): the whole word is clearly more frequent than the core
+        (فيليب is no ف + يليب), or a pronoun suffix or ب/ل/ك would leave a core the lexicon
+        does not know as a word (لاريجاني, سيبويه, بولسونارو stay whole). و/ف alone are never
+        vetoed on `is_word`: a name is unknown to the lexicon, and ولاريجاني is و + a name."""
+        lx = self._lexicon
+        core = ("ال" + stem) if definite else stem
+        if lx.keeps_whole(word, core):
+            return True
+        if suf or "ب" in pre or "ل" in pre or "ك" in pre:
+            # a function word the hand lists do not allow there (كوفي is no ك + و + في)
+            return not lx.is_word(core) or lx.classify(core) == FUNCTION
+        return False
 
     # -- offsets of a reading inside its word
 
@@ -681,14 +751,18 @@ _ART_LOOK = regex.compile(r"(?:[وف]?[بك]?ال|[وف]?لل)..")
 _FUT_LOOK = regex.compile(r"[وف]?س[يتن]...")
 
 
-def _rebuild_analyzer(options: NormalizeOptions, words: tuple[str, ...], cache_size: int) -> Analyzer:
-    """An unpickled Analyzer. `words` are the caller's words as the analyzer kept them, already
-    normalized: they are not normalized again (thousands of gazetteer words in a cached pack)."""
+def _rebuild_analyzer(options: NormalizeOptions, words: tuple[str, ...], cache_size: int,
+                      names: tuple[str, ...] = (), common: tuple[str, ...] = ()) -> Analyzer:
+    """An unpickled Analyzer. `words`, `names` and `common` are the caller's words as the analyzer
+    kept them, already normalized: they are not normalized again (thousands of gazetteer words
+    in a cached pack)."""
     an = Analyzer.__new__(Analyzer)
     an.options = options
     an.cache_size = int(cache_size)
-    an._lex = load_lexicon(options)
+    an._lists = load_word_lists(options)
     an._user_words = frozenset(words)
+    an._names = frozenset(names)
+    an._common = frozenset(common)
     an._setup()
     return an
 

@@ -180,11 +180,14 @@ class _Table:
     look-up, never in practice.
     """
 
-    __slots__ = ("keys", "vals", "starts")
+    __slots__ = ("keys", "vals", "starts", "memo")
 
     def __init__(self, keys: array, vals: bytes, starts: array | None = None) -> None:
         self.keys = keys
         self.vals = vals
+        #: form -> Zipf of the forms looked up so far (a new word's queries share many forms:
+        #: its article form, its siblings); bounded like the lexicon's memo, cleared when full.
+        self.memo: dict[str, float] = {}
         if starts is None:
             starts = array("I", [0]) * ((1 << _BUCKET_BITS) + 1)
             b = 0
@@ -201,14 +204,20 @@ class _Table:
         return len(self.keys)
 
     def zipf(self, form: str) -> float:
+        memo = self.memo
+        z = memo.get(form)
+        if z is not None:
+            return z
         h = _hash(form)
         top = h >> _SHIFT
         starts = self.starts
         hi = starts[top + 1]
         i = bisect_left(self.keys, h, starts[top], hi)
-        if i < hi and self.keys[i] == h:
-            return self.vals[i] / 10.0
-        return 0.0
+        z = self.vals[i] / 10.0 if i < hi and self.keys[i] == h else 0.0
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[form] = z
+        return z
 
     # file: MAGIC, one header line, the count line, the keys (u64), the bucket starts (u32),
     # the values; integers little-endian
@@ -422,7 +431,7 @@ class Lexicon:
         self.source = source
         #: The signals in use (a subset of `SIGNALS`).
         self.signals: frozenset[str] = sig
-        self._memo: dict[tuple[str, bool, bool], tuple[str, str]] = {}
+        self._memo: dict[tuple[str, bool], tuple[str, str, str]] = {}
 
     # -- construction
 
@@ -448,7 +457,8 @@ class Lexicon:
                 cls._loaded[options] = got
         return got
 
-    def with_words(self, *, names: Iterable[str] = (), common: Iterable[str] = ()) -> Lexicon:
+    def with_words(self, *, names: Iterable[str] = (), common: Iterable[str] = (),
+                   normalized: bool = False) -> Lexicon:
         """A lexicon that also knows gazetteer words (single words; phrases are skipped).
 
         `names`: given and family names and place names, also those that are ordinary words
@@ -456,10 +466,13 @@ class Lexicon:
         `is_word` still judges them on the lexical evidence. A name written with the article
         (القذافي) matches the stem with `definite=True`; one written without it matches only
         an indefinite stem. `common`: nationality adjectives, titles, role words: "common".
+        `normalized=True`: the words are single words already normalized with this lexicon's
+        options (the analyzer's own lists: thousands of gazetteer words, normalized once).
         """
+        norm = (lambda ws: frozenset(ws)) if normalized else self._norm_all
         return Lexicon(self._table, self._closed, options=self.options, source=self.source,
-                       names=self._names | self._norm_all(names),
-                       gazetteer_common=self._gaz_common | self._norm_all(common),
+                       names=self._names | norm(names),
+                       gazetteer_common=self._gaz_common | norm(common),
                        signals=self.signals)
 
     def with_signals(self, signals: Iterable[str]) -> Lexicon:
@@ -550,14 +563,27 @@ class Lexicon:
         return zw > 0.0 and zw >= t.zipf(core) + WHOLE_MARGIN
 
     def _explain(self, stem: str, definite: bool, names: bool) -> tuple[str, str]:
-        key = (stem, definite, names)
+        # One memo entry per (stem, definite): the verdict on the lexical evidence (names=False,
+        # what `is_word` asks), from which the verdict with names (what `classify` asks) follows
+        # by two set look-ups: the analyzer asks both about most stems.
+        key = (stem, definite)
         got = self._memo.get(key)
         if got is None:
-            got = self._decide(normalize_word(stem, self.options), definite, names)
+            s = normalize_word(stem, self.options)
+            kind, why = self._decide(s, definite, False)
+            got = (s, kind, why)
             if len(self._memo) >= _MEMO_MAX:
                 self._memo.clear()
             self._memo[key] = got
-        return got
+        s, kind, why = got
+        if names and kind != FUNCTION:
+            sig = self.signals
+            if "closed" in sig and s in self._closed.particles:
+                return UNKNOWN, "closed"
+            if ("gazetteer" in sig and not (s in self._gaz_common or (definite and "ال" + s in self._gaz_common))
+                    and ("ال" + s if definite else s) in self._names):
+                return UNKNOWN, "gazetteer"
+        return kind, why
 
     # -- the rules (module docstring, "How the signals combine")
 

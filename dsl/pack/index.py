@@ -83,7 +83,8 @@ _INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"}
 #: token's own fields when it has one analysis, from `analyses` otherwise).
 _FIELDS_OF = {"stem": ("stem",), "norm": ("norm",), "pre": ("pre",), "suf": ("suf",), "def": ("definite",),
               "conj": ("pre",), "prep": ("pre",), "fut": ("pre",), "text": ("text",), "word": ("word",),
-              "shape": ("shape",), "sent_start": ("sent_start",), "sent_end": ("sent_end",)}
+              "shape": ("shape",), "sent_start": ("sent_start",), "sent_end": ("sent_end",),
+              "lex": ("analyses",)}
 _ALL_FIELDS = ("text", "word", "norm", "stem", "pre", "suf", "definite", "shape", "sent_start", "sent_end")
 
 

@@ -258,7 +258,17 @@ class _Builder:
         words: set[str] = set()
         for es in entries.values():
             words |= es.surface_words()
-        analyzer = default_analyzer().with_known_words(words)
+        # One-word entries of the gazetteers declared `lexicon: names|common` inform the word
+        # lexicon (`lex`): a name may be a name whatever its frequency, a nationality adjective
+        # is a common word. `spelling=exact` entries (علي, merged with على) are left out.
+        lexicon_words: dict[str, set[str]] = {"names": set(), "common": set()}
+        for g in gdecls:
+            if g.lexicon and g.name in entries:
+                lexicon_words[g.lexicon].update(
+                    e.phrase for e in entries[g.name].entries
+                    if " " not in e.phrase and e.attrs.get("spelling") != "exact")
+        analyzer = default_analyzer().with_known_words(words, names=lexicon_words["names"],
+                                                       common=lexicon_words["common"])
         gazetteers: dict[str, GazetteerUse] = {}
         for g in gdecls:
             if g.name not in entries:

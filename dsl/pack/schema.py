@@ -43,6 +43,10 @@ GAZETTEER = _fields(
     Field("label", "str", "Make every entry found in the text a mention with this label."),
     Field("output", "bool", "Whether the gazetteer's mentions are output (default: false, internal)."),
     Field("priority", "int", "Priority of its mentions in overlap resolution (default 0)."),
+    Field("lexicon", "str", "Tell the word lexicon about its one-word entries: `names` (given and family "
+          "names, places: `lex=unknown`, they may be names) or `common` (nationality adjectives, titles, "
+          "role words: `lex=common`). Entries marked `spelling=exact` are left out.",
+          choices=("names", "common")),
 )
 
 DOCUMENT_SET = _fields(

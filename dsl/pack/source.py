@@ -84,6 +84,7 @@ class GazetteerDecl:
     label: str | None = None
     output: bool = False
     priority: int = 0
+    lexicon: str | None = None     # "names" / "common": what its one-word entries tell the word lexicon
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,7 +377,8 @@ class _FileReader:
             src.gazetteers.append(GazetteerDecl(
                 name, path, kn.pos, label=label,
                 output=self.bool_(f.get("output"), "'output'", False),
-                priority=self.int_(f.get("priority"), "'priority'", 0) or 0))
+                priority=self.int_(f.get("priority"), "'priority'", 0) or 0,
+                lexicon=self.str_(f.get("lexicon"), "'lexicon'", "", schema.GAZETTEER["lexicon"].choices) or None))
 
     def read_rule(self, n: YNode, pack_name: str) -> RuleDecl | None:
         f = self.check_keys(n, schema.RULE, "a rule")

@@ -33,7 +33,7 @@ REGEX_MAX_TIMEOUTS = 10       # after this many timeouts a regex constraint is n
 
 #: Attributes read from one analysis of the token (a token with several analyses satisfies a
 #: constraint when SOME analysis satisfies the whole constraint).
-ANALYSIS_ATTRS = frozenset({"pre", "suf", "stem", "norm", "def", "conj", "prep", "fut"})
+ANALYSIS_ATTRS = frozenset({"pre", "suf", "stem", "norm", "def", "conj", "prep", "fut", "lex"})
 #: Attributes of the token itself.
 TOKEN_ATTRS = frozenset({"text", "word", "shape", "sent_start", "sent_end"})
 BUILTIN_ATTRS = ANALYSIS_ATTRS | TOKEN_ATTRS
@@ -92,6 +92,8 @@ def get_value(level: str, attr: str, tok: Any, an: Any) -> Any:
             return an.suf
         if attr == "def":
             return an.definite
+        if attr == "lex":
+            return an.lex
         pre = an.pre
         conj = pre[:1] if pre[:1] in ("و", "ف") else ""
         if attr == "conj":

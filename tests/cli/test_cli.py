@@ -165,6 +165,15 @@ def test_tokens_command_shows_clitics():
     assert (tok["pre"], tok["def"], tok["stem"], tok["text"]) == ("ل", True, "فريق", "لفريق")
 
 
+def test_tokens_command_shows_the_word_lexicons_class():
+    r = cli("tokens", "--text", "وقال لاريجاني")
+    head, said, name = r.stdout.decode().splitlines()
+    assert head.split() == ["i", "start", "end", "sent", "shape", "pre", "def", "stem", "suf", "lex", "norm", "text"]
+    assert said.split()[9] == "common" and name.split()[9] == "unknown"
+    r = cli("tokens", "--format", "jsonl", "--text", "مع")
+    assert json.loads(r.stdout.decode())["lex"] == "function"
+
+
 def test_no_command_prints_help_and_exits_2():
     r = cli()
     assert r.returncode == 2 and b"usage:" in r.stderr

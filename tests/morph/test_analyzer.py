@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,8 @@ def test_known_words_from_gazetteers():
     assert [seg(a) for a in an.analyze_word("القاهرة")] == ["ال+قاهرة"]
     assert first("والقاهرة", an) == "و+ال+قاهرة"
     assert first("للقاهرة", an) == "ل+ال+قاهرة"
-    assert first("وهران") == "و+هران"          # the original analyzer is unchanged
+    assert first("وهران") == "وهران"           # the word lexicon knows the city is one word
+    assert len(AN.analyze_word("وحفتر")) == 2   # the original analyzer is unchanged
     assert "حفتر" in an.known_words
     with pytest.raises(TypeError):
         Analyzer(known_words=[3])  # type: ignore[list-item]
@@ -238,7 +240,8 @@ def test_token_fields_and_to_dict():
     assert doc.tokens[0].sent_start and doc.tokens[-1].sent_end
     assert analyze("وقال").tokens[0].stem == "قال"
     alt = AN.analyze("وحفتر").tokens[0].to_dict()
-    assert alt["alternatives"] == [{"pre": "", "def": False, "stem": "وحفتر", "suf": ""}]
+    assert alt["alternatives"] == [{"pre": "", "def": False, "stem": "وحفتر", "suf": "", "lex": "unknown"}]
+    assert d["lex"] == "common" and alt["lex"] == "unknown"
 
 
 def test_alternative_spans():
@@ -410,8 +413,58 @@ def test_segmentation_table():
     failures = []
     for word, pre, d, stem, suf, check, _src in TABLE:
         want = Analysis(pre, d == "1", stem, suf)
-        got = AN.analyze_word(word)
+        got = [replace(a, lex="") for a in AN.analyze_word(word)]   # the segmentation, not the class
         ok = (want in got) if check == "any" else (got[0] == want)
         if not ok:
             failures.append(f"{word}: want {seg(want)}, got {' | '.join(seg(a) for a in got)}")
     assert not failures, "\n".join(failures)
+
+
+# ---------------------------------------------------------------- the word lexicon in the text layer
+
+def lex_of(text: str, an: Analyzer = AN) -> list[tuple[str, str]]:
+    return [(t.stem, t.lex) for t in an.analyze(text).tokens]
+
+
+def test_every_token_says_whether_it_is_a_known_word_or_may_be_a_name():
+    # lex: function (closed class), common (noun, verb, adjective), unknown (may be a name)
+    assert lex_of("وأجرى محادثات مع لاريجاني") == [
+        ("اجري", "common"), ("محادثات", "common"), ("مع", "function"), ("لاريجاني", "unknown")]
+    assert lex_of("2024 ، ABC") == [("2024", ""), ("،", ""), ("ABC", "")]   # no Arabic letters: no class
+
+
+def test_every_analysis_has_its_own_class():
+    (tok,) = AN.analyze("وحفتر").tokens
+    assert [(a.pre, a.stem, a.lex) for a in tok.analyses] == [("و", "حفتر", "unknown"), ("", "وحفتر", "unknown")]
+    assert tok.lex == tok.analyses[0].lex
+
+
+def test_words_the_lexicon_does_not_know_keep_their_letters():
+    # a pronoun suffix or ب/ل is not split off a word the lexicon does not know as core + clitic
+    for word in ("لاريجاني", "سيبويه", "بولسونارو", "فيليب"):
+        assert [seg(a) for a in AN.analyze_word(word)] == [word], word
+    # while real clitics still come off known words, and و comes off a name
+    assert first("حكومته") == "حكومة+ه" and first("وقال") == "و+قال" and first("بالرئيس") == "ب+ال+رئيس"
+    assert first("ولاريجاني") == "و+لاريجاني"
+
+
+def test_gazetteer_names_and_common_words_inform_the_lexicon():
+    # نافعة is an adjective ("useful"), كوماتسو unknown; a pack declares what its gazetteer words are
+    assert lex_of("نافعة كوماتسو") == [("نافعة", "common"), ("كوماتسو", "unknown")]
+    an = AN.with_known_words([], names=["نافعة"], common=["كوماتسو", "اسم من كلمتين"])
+    assert lex_of("نافعة كوماتسو", an) == [("نافعة", "unknown"), ("كوماتسو", "common")]
+    assert "نافعة" in an.known_words and "كوماتسو" in an.known_words
+    again = pickle.loads(pickle.dumps(an))
+    assert lex_of("نافعة كوماتسو", again) == lex_of("نافعة كوماتسو", an)
+    with pytest.raises(TypeError):
+        Analyzer(names="نافعة")          # one string is not a list of names
+    with pytest.raises(TypeError):
+        Analyzer(common=[3])  # type: ignore[list-item]
+
+
+def test_byo_tokens_may_bring_their_own_lex():
+    doc = Document.from_tokens([{"text": "التقى", "lex": "common"}, {"text": "زيلينسكي", "lex": "unknown"},
+                                {"text": "أمس"}])
+    assert [t.lex for t in doc.tokens] == ["common", "unknown", ""]
+    with pytest.raises(InputError, match="token 0: 'lex' must be one of"):
+        Document.from_tokens([{"text": "التقى", "lex": "verb"}])

@@ -246,3 +246,32 @@ def test_a_pack_is_immutable_and_pickles_with_its_index(tmp_path):
     with pytest.raises(TypeError):
         again.overlap["x"] = "keep_all"  # type: ignore[index]
     assert [(m.label, m.text) for m in again.match("زار القاهرة")] == found
+
+
+# --- gazetteer words inform the word lexicon -----------------------------------------------------------
+LEXICON_PACK = """\
+name: lex
+gazetteers:
+  names: {file: names.txt, lexicon: names}
+  words: {file: words.txt, lexicon: common}
+rules:
+  - name: maybe_name
+    label: Name
+    pattern: '[lex=unknown]'
+"""
+
+
+def test_a_gazetteer_declared_lexicon_names_makes_its_words_possible_names(tmp_path):
+    from dsl import Pack
+    write(tmp_path, "names.txt", "نافعة\nعلي\tspelling=exact\nحسن نافعة\n")   # نافعة: also "useful"
+    write(tmp_path, "words.txt", "كوماتسو\n")
+    pack = Pack.load([write(tmp_path, "lex.yaml", LEXICON_PACK)])
+    assert [m.text for m in pack.match("نافعة كوماتسو")] == ["نافعة"]
+    # a spelling=exact entry stays what the lexicon says (علي is read like the preposition على)
+    assert [t.lex for t in pack.analyzer.analyze("علي نافعة كوماتسو").tokens] == ["function", "unknown", "common"]
+
+
+def test_lexicon_takes_names_or_common(tmp_path):
+    write(tmp_path, "names.txt", "نافعة\n")
+    errs = errors_of(tmp_path, "name: x\ngazetteers:\n  names: {file: names.txt, lexicon: name}\n")
+    assert errs == ["pack.yaml:3:37: 'lexicon' must be one of names, common; got 'name' (did you mean 'names'?)"]

@@ -125,6 +125,25 @@ def test_extra_attributes_read_token_extra():
     assert find("[pos!=NOUN]", "", doc=doc)[0] == ["def"]
 
 
+def test_lex_is_the_word_lexicons_class_of_each_analysis():
+    # lex: "function", "common", "unknown" (may be a name) or "" (unclassified); an analysis attribute
+    # like stem: a token with several readings satisfies [lex=...] when one reading does
+    from dsl.doc.document import Document
+    from dsl.doc.token import Analysis, Token
+    readings = (Analysis("و", False, "زرعوا", "", "common"), Analysis("", False, "وزرعوا", "", "unknown"))
+    toks = (Token(0, 0, 6, 0, 6, "وزرعوا", "وزرعوا", "زرعوا", "زرعوا", "و", analyses=readings),
+            Token(1, 7, 12, 7, 12, "شيمزو", "شيمزو", "شيمزو", "شيمزو", analyses=(Analysis(stem="شيمزو",
+                                                                                      lex="unknown"),)),
+            Token(2, 13, 15, 13, 15, "مع", "مع", "مع", "مع", analyses=(Analysis(stem="مع", lex="function"),)))
+    doc = Document("وزرعوا شيمزو مع", toks, ((0, 3),))
+    assert find("[lex=unknown]", "", doc=doc)[0] == ["وزرعوا", "شيمزو"]     # the unsplit reading is unknown
+    assert find("[lex=unknown & pre=\"\"]", "", doc=doc)[0] == ["وزرعوا", "شيمزو"]
+    # "no reading is an ordinary word": a negative lookahead over the token
+    assert find("(?! [lex=common | lex=function]) [lex=unknown]", "", doc=doc)[0] == ["شيمزو"]
+    assert find("[lex=function]", "", doc=doc)[0] == ["مع"]
+    assert find("[lex]", "", doc=doc)[0] == ["وزرعوا", "شيمزو", "مع"]
+
+
 # ---------------------------------------------------------------- shorthands
 
 def test_literal_is_clitic_insensitive():
