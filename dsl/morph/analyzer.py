@@ -588,6 +588,8 @@ class Analyzer:
         elif kind in ("bare", "lam"):
             if n < (2 if known is not None else 3) and not (suf and stem in lists.hosts):
                 return None
+            if n == 2 and not suf and stem not in lists.function and stem not in lists.known:
+                return None     # a two-letter gazetteer word after a clitic: كاد is no ك + آد
             if stem in lists.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lists.after_prep:
                 return None
         if known is not None:

@@ -10,6 +10,7 @@ pickled pack from the disk cache (`dsl.cache`), keyed by the content hash of eve
 from __future__ import annotations
 
 import os
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +38,9 @@ from dsl.pack.source import (
 )
 from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.text.normalize import normalize_word
+
+#: A normalized word made of a proclitic and the article (للأمن، والسياسة، بالتعاون).
+_CLITIC_ARTICLE = re.compile(r"(?:[وف]?(?:لل|[بك]ال)|[وف]ال)..")
 
 
 @dataclass(frozen=True)
@@ -250,23 +254,33 @@ class _Builder:
         # Analyzer first (it must know gazetteer words so they are never split), then gazetteers.
         from dsl.morph.analyzer import default_analyzer
         entries: dict[str, Any] = {}
+        lexicon_of = {g.name: g.lexicon for g in gdecls}
         for g in gdecls:
             try:
                 entries[g.name] = read_entries(g.path)
             except DslError as e:   # an error without a place in the gazetteer points at its declaration
                 self.errors.append(e if e.pos is not None else e.with_pos(g.pos, self._line(g.pos)))
         words: set[str] = set()
-        for es in entries.values():
-            words |= es.surface_words()
+        for gname, es in entries.items():
+            ws = es.surface_words()
+            if lexicon_of.get(gname) != "names":
+                # In offices and organizations a word with a proclitic and the article (للأمن of
+                # المجلس الأعلى للأمن) is ل + الأمن, not a word of its own: taken whole it would
+                # stay unsplit everywhere in the text. Names keep theirs (كالديرون، والتر).
+                ws = {w for w in ws if not _CLITIC_ARTICLE.match(w)}
+            words |= ws
         # One-word entries of the gazetteers declared `lexicon: names|common` inform the word
         # lexicon (`lex`): a name may be a name whatever its frequency, a nationality adjective
-        # is a common word. `spelling=exact` entries (علي, merged with على) are left out.
+        # is a common word. Left out: `spelling=exact` entries (علي, merged with على) and, of
+        # names, those marked `ambiguous=yes` (صالح, الكبير: ordinary words first, which the
+        # rules find through the gazetteer and context).
         lexicon_words: dict[str, set[str]] = {"names": set(), "common": set()}
         for g in gdecls:
             if g.lexicon and g.name in entries:
                 lexicon_words[g.lexicon].update(
                     e.phrase for e in entries[g.name].entries
-                    if " " not in e.phrase and e.attrs.get("spelling") != "exact")
+                    if " " not in e.phrase and e.attrs.get("spelling") != "exact"
+                    and not (g.lexicon == "names" and e.attrs.get("ambiguous") == "yes"))
         analyzer = default_analyzer().with_known_words(words, names=lexicon_words["names"],
                                                        common=lexicon_words["common"])
         gazetteers: dict[str, GazetteerUse] = {}

@@ -468,3 +468,9 @@ def test_byo_tokens_may_bring_their_own_lex():
     assert [t.lex for t in doc.tokens] == ["common", "unknown", ""]
     with pytest.raises(InputError, match="token 0: 'lex' must be one of"):
         Document.from_tokens([{"text": "التقى", "lex": "verb"}])
+
+
+def test_a_two_letter_gazetteer_word_is_no_stem_after_a_clitic():
+    # with the name آد known, كاد ("almost") must not become ك + آد; وحفتر still is و + حفتر
+    an = AN.with_known_words(["آد", "حفتر"])
+    assert first("كاد", an) == "كاد" and first("وحفتر", an) == "و+حفتر"
