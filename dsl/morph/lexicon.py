@@ -83,7 +83,9 @@ How the signals combine (the first that decides wins; thresholds are named const
 3. closed list, common class (months, weekdays, units) -> "common".
 4. article: for the stem, or the noun it inflects (عاما → عام, مرتين → مرة),
    Zipf(ال+base) >= ARTICLE_MIN and >= Zipf(base) - ARTICLE_MAX_DROP -> "common". The drop
-   test is what keeps بوش (4.47 bare, 2.14 with ال) and محمد out.
+   test is what keeps بوش (4.47 bare, 2.14 with ال) and محمد out. A dual or sound plural in
+   ين/ان/ون (هدفين، مسؤولون) counts when its noun passes that test and the form itself is
+   attested with the article at DUAL_ARTICLE_MIN (كلينتون is no plural: الكلينتون is unseen).
 5. inflection: max Zipf(stem+ها/هم/هما) >= INFLECTION_MIN (ة written ت) -> "common".
    (ه is left out: it is radical in many words and a frequent ending of names.)
 6. verb: paradigm siblings attested (VERB_SIBLING_MIN, VERB_SIBLINGS, VERB_STRONG_MIN,
@@ -118,7 +120,7 @@ __all__ = [
     "Lexicon", "FUNCTION", "COMMON", "UNKNOWN", "SIGNALS", "CODE_VERSION", "WORDLIST",
     "NOUN_TEMPLATES",
     "ARTICLE_MIN", "ARTICLE_MAX_DROP", "INFLECTION_MIN", "VERB_SIBLING_MIN", "VERB_SIBLINGS",
-    "VERB_STRONG_MIN", "FUTURE_MIN", "NOUN_PATTERN_MIN", "WHOLE_MARGIN",
+    "VERB_STRONG_MIN", "FUTURE_MIN", "NOUN_PATTERN_MIN", "WHOLE_MARGIN", "DUAL_ARTICLE_MIN",
 ]
 
 FUNCTION = "function"
@@ -129,7 +131,7 @@ UNKNOWN = "unknown"
 SIGNALS = ("article", "inflection", "verb", "noun", "closed", "gazetteer")
 
 #: Bump when the table format, the way it is built or the rules change (part of cache keys).
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 #: The wordfreq list read for Arabic ("large": 620k forms down to Zipf 1; "small": 57k).
 WORDLIST = "large"
 
@@ -151,6 +153,8 @@ VERB_SIBLINGS = 4
 VERB_STRONG_MIN = 3.0
 #: Verb signal: the future س on the imperfect (سيبحث) at least this frequent.
 FUTURE_MIN = 2.0
+#: Article signal on a dual or plural (-ين -ان -ون): the form with the article at least this frequent.
+DUAL_ARTICLE_MIN = 2.0
 #: Noun signal: a template counts on a form at least this frequent.
 NOUN_PATTERN_MIN = 1.0
 #: `keeps_whole`: the whole word must be this much more frequent than the split's core.
@@ -373,6 +377,7 @@ _IMPF_PREFIX = "يتنا"
 _IMPF_SUFFIXES = ("", "ون", "ين", "ان", "وا")
 _PERF_SUFFIXES = ("وا", "ت", "تم", "نا", "تا", "ا")
 _PRONOUNS = ("ها", "هم", "هما")
+_DUAL_PLURAL = ("ين", "ان", "ون")
 
 #: Derived-noun templates over normalized stems: name, regex ("." any letter, C a root
 #: consonant, i.e. not ا و ي, which keeps foreign names written with vowel letters out).
@@ -628,6 +633,13 @@ class Lexicon:
             for b in bases:
                 art = z("ال" + b)
                 if art >= ARTICLE_MIN and art >= (bare if b is s else z(b)) - ARTICLE_MAX_DROP:
+                    return COMMON, "article"
+            # a dual or sound plural (هدفين، لاعبان، مسؤولون) of a noun frequent with the article,
+            # itself attested with the article (الهدفين): بوتين is no plural of بوت (البوتين unseen)
+            if len(s) >= 5 and s.endswith(_DUAL_PLURAL) and z("ال" + s) >= DUAL_ARTICLE_MIN:
+                b = s[:-2]
+                art = z("ال" + b)
+                if art >= ARTICLE_MIN and art >= z(b) - ARTICLE_MAX_DROP:
                     return COMMON, "article"
         if "inflection" in sig and len(s) >= 3:
             base = s[:-1] + "ت" if s[-1] == "ة" else s

@@ -58,6 +58,17 @@ def test_the_analyzers_definite_stem_is_common(lex):
     assert kind(lex, "رئيس", definite=True) == COMMON
 
 
+@pytest.mark.parametrize("word", ["هدفين", "لاعبان", "مسؤولون", "مدربين"])
+def test_duals_and_sound_plurals_of_nouns_are_common(lex, word):
+    # the noun is frequent with the article (الهدف) and so is the dual or plural itself (الهدفين)
+    assert kind(lex, word) == COMMON
+
+
+def test_a_name_in_ون_or_ين_is_no_plural_when_its_article_form_is_unseen(lex):
+    # كلينتون is no plural of كلينت: الكلينتون is never written
+    assert kind(lex, "كلينتون") == UNKNOWN and kind(lex, "جونسون") == UNKNOWN
+
+
 @pytest.mark.parametrize("word", ["يبحثون", "تبحث", "كتبوا", "يكتبون", "قال", "أعلن"])
 def test_verb_forms_are_common(lex, word):
     # paradigm siblings (تبحثون، سيبحث) or pronoun suffixes (قالها) are attested
