@@ -606,15 +606,16 @@ class Analyzer:
     def _veto(self, word: str, stem: str, pre: str, definite: bool, suf: str) -> bool:
         """True when the word lexicon says `word` is not proclitics + `stem` + `suf` (a stem
         the hand lists do not know): the whole word is clearly more frequent than the core
-        (فيليب is no ف + يليب), or a pronoun suffix or ب/ل/ك would leave a core the lexicon
-        does not know as a word (لاريجاني, سيبويه, بولسونارو stay whole). و/ف alone are never
+        (فيليب is no ف + يليب), or a pronoun suffix, ب/ل/ك or the future س would leave a core
+        the lexicon does not know as a word (لاريجاني, سيبويه, بولسونارو, ستانيشيف stay whole). و/ف alone are never
         vetoed on `is_word`: a name is unknown to the lexicon, and ولاريجاني is و + a name."""
         lx = self._lexicon
         core = ("ال" + stem) if definite else stem
         if lx.keeps_whole(word, core):
             return True
-        if suf or "ب" in pre or "ل" in pre or "ك" in pre:
-            # a function word the hand lists do not allow there (كوفي is no ك + و + في)
+        if suf or "ب" in pre or "ل" in pre or "ك" in pre or "س" in pre:
+            # a function word the hand lists do not allow there (كوفي is no ك + و + في); a future
+            # س before a core no lexicon knows is the first letter of a name (ستانيشيف)
             return not lx.is_word(core) or lx.classify(core) == FUNCTION
         return False
 

@@ -474,3 +474,8 @@ def test_a_two_letter_gazetteer_word_is_no_stem_after_a_clitic():
     # with the name آد known, كاد ("almost") must not become ك + آد; وحفتر still is و + حفتر
     an = AN.with_known_words(["آد", "حفتر"])
     assert first("كاد", an) == "كاد" and first("وحفتر", an) == "و+حفتر"
+
+
+def test_a_future_sin_is_not_split_off_a_name():
+    # سيتم is س + يتم; ستانيشيف is no future verb: the lexicon knows no word تانيشيف
+    assert first("سيتم") == "س+يتم" and first("ستانيشيف") == "ستانيشيف"
