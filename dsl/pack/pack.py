@@ -9,6 +9,7 @@ pickled pack from the disk cache (`dsl.cache`), keyed by the content hash of eve
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections import defaultdict
@@ -23,7 +24,7 @@ from dsl.doc.document import Document
 from dsl.doc.mention import Mention, new_mention
 from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
-from dsl.gazetteer.format import read_entries
+from dsl.gazetteer.format import Entry, GazetteerSource, read_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.pack.cascade import RunResult, run
 from dsl.pack.index import CompiledPack, compile_phases
@@ -41,6 +42,39 @@ from dsl.text.normalize import normalize_word
 
 #: A normalized word made of a proclitic and the article (للأمن، والسياسة، بالتعاون).
 _CLITIC_ARTICLE = re.compile(r"(?:[وف]?(?:لل|[بك]ال)|[وف]ال)..")
+
+
+def _add_spelling_variants(gdecls: Sequence[Any], entries: dict[str, Any]) -> None:
+    """Give the gazetteers declared `variants: spelling` an entry for each spelling variant of
+    their one-word entries (`dsl.morph.variants`: فاطمه for فاطمة, شولتز for شولتس), with the
+    entry's attributes and `canonical=` its canonical form. Left out: variants the word lexicon
+    knows as ordinary words (on the lexical evidence alone), and variants any gazetteer of the
+    pack spells as an entry. The source digest covers the variants, so the compiled gazetteer's
+    cache follows them."""
+    wanted = [g for g in gdecls if g.variants == "spelling" and g.name in entries]
+    if not wanted:
+        return
+    from dsl.morph.lexicon import Lexicon
+    from dsl.morph.variants import VARIANTS_VERSION, spelling_variants
+    lexicon = Lexicon.load()
+    spelled = {normalize_word(e.phrase) for es in entries.values() for e in es.entries}
+    for g in wanted:
+        src = entries[g.name]
+        extra: list[Any] = []
+        for e in src.entries:
+            if " " in e.phrase or e.attrs.get("spelling") == "exact":
+                continue
+            for v in spelling_variants(normalize_word(e.phrase), foreign=e.attrs.get("origin") == "foreign"):
+                if v in spelled or lexicon.is_word(v) or (v.endswith("ه") and lexicon.is_word(v[:-1])):
+                    continue        # an ordinary word, or one with a pronoun (ناديه: نادي + ه)
+                spelled.add(v)
+                attrs = dict(e.attrs)
+                attrs["variant"] = "spelling"
+                extra.append(Entry(v, e.canonical, e.type, MappingProxyType(attrs), e.line))
+        if extra:
+            h = hashlib.sha256(f"{src.digest}\nvariants {VARIANTS_VERSION}\n".encode())
+            h.update("\n".join(x.phrase for x in extra).encode())
+            entries[g.name] = GazetteerSource(src.path, src.entries + tuple(extra), h.hexdigest())
 
 
 @dataclass(frozen=True)
@@ -260,6 +294,7 @@ class _Builder:
                 entries[g.name] = read_entries(g.path)
             except DslError as e:   # an error without a place in the gazetteer points at its declaration
                 self.errors.append(e if e.pos is not None else e.with_pos(g.pos, self._line(g.pos)))
+        _add_spelling_variants(gdecls, entries)
         words: set[str] = set()
         for gname, es in entries.items():
             ws = es.surface_words()

@@ -47,6 +47,10 @@ GAZETTEER = _fields(
           "names, places: `lex=unknown`, they may be names) or `common` (nationality adjectives, titles, "
           "role words: `lex=common`). Entries marked `spelling=exact` are left out.",
           choices=("names", "common")),
+    Field("variants", "str", "`spelling`: also match each one-word entry in the spellings the press uses for "
+          "names (final ة written ه; for entries marked origin=foreign, g as غ or ج, t as ت or ط, a final "
+          "س or ز, a long vowel left out), unless the variant is an ordinary word or another entry.",
+          choices=("spelling",)),
 )
 
 DOCUMENT_SET = _fields(

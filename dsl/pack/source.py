@@ -85,6 +85,7 @@ class GazetteerDecl:
     output: bool = False
     priority: int = 0
     lexicon: str | None = None     # "names" / "common": what its one-word entries tell the word lexicon
+    variants: str | None = None    # "spelling": entries also match their spelling variants
 
 
 @dataclass(frozen=True, slots=True)
@@ -378,7 +379,8 @@ class _FileReader:
                 name, path, kn.pos, label=label,
                 output=self.bool_(f.get("output"), "'output'", False),
                 priority=self.int_(f.get("priority"), "'priority'", 0) or 0,
-                lexicon=self.str_(f.get("lexicon"), "'lexicon'", "", schema.GAZETTEER["lexicon"].choices) or None))
+                lexicon=self.str_(f.get("lexicon"), "'lexicon'", "", schema.GAZETTEER["lexicon"].choices) or None,
+                variants=self.str_(f.get("variants"), "'variants'", "", schema.GAZETTEER["variants"].choices) or None))
 
     def read_rule(self, n: YNode, pack_name: str) -> RuleDecl | None:
         f = self.check_keys(n, schema.RULE, "a rule")

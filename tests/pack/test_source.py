@@ -275,3 +275,23 @@ def test_lexicon_takes_names_or_common(tmp_path):
     write(tmp_path, "names.txt", "نافعة\n")
     errs = errors_of(tmp_path, "name: x\ngazetteers:\n  names: {file: names.txt, lexicon: name}\n")
     assert errs == ["pack.yaml:3:37: 'lexicon' must be one of names, common; got 'name' (did you mean 'names'?)"]
+
+
+VARIANTS_PACK = """\
+name: variants
+gazetteers:
+  families: {file: families.txt, label: Family, variants: spelling}
+"""
+
+
+def test_a_gazetteer_declared_variants_spelling_matches_the_spellings_of_the_press(tmp_path):
+    from dsl import Pack
+    write(tmp_path, "families.txt", "شولتس\torigin=foreign\nالدبيبة\nجمعة\nبوش\torigin=foreign\n")
+    pack = Pack.load([write(tmp_path, "variants.yaml", VARIANTS_PACK)])
+    found = pack.run("قال شولتز ثم شولتس ومعهما الدبيبه").mentions
+    assert [(m.text, m.attrs["canonical"]) for m in found] == [("شولتز", "شولتس"), ("شولتس", "شولتس"),
+                                                              ("الدبيبه", "الدبيبة")]
+    assert found[0].attrs["variant"] == "spelling"
+    # a variant that is an ordinary word, or one with a pronoun, is left out: بوس (kiss) is no
+    # spelling of بوش, جمعه (he gathered it) none of جمعة
+    assert pack.run("بوس جمعه").mentions == []
