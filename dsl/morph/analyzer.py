@@ -593,6 +593,9 @@ class Analyzer:
             if stem in lists.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lists.after_prep:
                 return None
         if known is not None:
+            if ((pre or suf) and word and self._lex_on and stem not in lists.function
+                    and stem not in lists.known and self._lexicon.keeps_whole(word, stem)):
+                return None     # a gazetteer word inside a frequent word: لكني is no ل + كني
             c = known
             if n <= 2 and kind in ("bare", "lam") and not suf:
                 c += 0.1

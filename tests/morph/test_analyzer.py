@@ -479,3 +479,9 @@ def test_a_two_letter_gazetteer_word_is_no_stem_after_a_clitic():
 def test_a_future_sin_is_not_split_off_a_name():
     # سيتم is س + يتم; ستانيشيف is no future verb: the lexicon knows no word تانيشيف
     assert first("سيتم") == "س+يتم" and first("ستانيشيف") == "ستانيشيف"
+
+
+def test_a_gazetteer_word_inside_a_frequent_word_is_no_stem():
+    # with the name كني known, لكني ("but I") is still one word; لبوش is still ل + بوش
+    an = AN.with_known_words(["كني", "بوش"])
+    assert first("لكني", an) == "لكني" and first("لبوش", an) == "ل+بوش"
