@@ -291,6 +291,7 @@ class Analyzer:
             lexicon = lexicon.with_words(names=self._names, common=self._common, normalized=True)
         self._lexicon: Lexicon = lexicon
         self._lex_on = lexicon.available
+        self._hand: frozenset[str] = lists.function | lists.known   # the hand lists' words
         self._ta = normalize_word("ة", opts)
         self._ya_maq = normalize_word("ى", opts)
         self._ta_marbuta_merged = self._ta == "ه"
@@ -403,11 +404,17 @@ class Analyzer:
             return (Analysis(stem=w),)
         scored = self._candidates(w, mask)
         scored.sort(key=lambda t: (t[0], -len(t[1].stem), t[1].pre))
-        best = scored[0][0]
+        best = None
         out: list[Analysis] = []
-        for cost, a in scored:
-            if cost >= best + MARGIN and out:
+        for cost, a, check in scored:
+            if best is not None and cost >= best + MARGIN:
                 break
+            # the word lexicon's veto is asked only of readings that could be kept: most
+            # candidates of a long word are far costlier than the best one
+            if check and self._vetoed(w, a):
+                continue
+            if best is None:
+                best = cost
             if a not in out:
                 out.append(a)
             if len(out) >= MAX_ANALYSES:
@@ -508,7 +515,9 @@ class Analyzer:
                     if (L - p2 >= 4 and w.startswith("ال", p2) and not (mask >> p2) & 1
                             and w[p2:] not in whole):
                         prefixes.append((pre, True, p2 + 2, cost + _ART_COST, "art"))
-        out: list[tuple[float, Analysis]] = []
+        out: list[tuple[float, Analysis, bool]] = []
+        lex_on = self._lex_on
+        hand = self._hand
         for pre, definite, ss, pcost, kind in prefixes:
             for suf in ("",) + ENCLITICS:
                 if suf:
@@ -524,9 +533,12 @@ class Analyzer:
                     continue
                 stem = w[ss:se]
                 for vstem, vcost in self._variants(stem, suf):
-                    c = self._score(vstem, pre, definite, kind, suf, mask, w)
+                    c = self._score(vstem, pre, definite, kind, suf, mask)
                     if c is not None:
-                        out.append((pcost + enc_cost + vcost + c, Analysis(pre, definite, vstem, suf)))
+                        # a split of a stem the hand lists do not know waits for the lexicon's veto
+                        check = bool(lex_on and (pre or suf) and vstem not in hand
+                                     and not (vstem.startswith("عبدال") and len(vstem) >= 7))
+                        out.append((pcost + enc_cost + vcost + c, Analysis(pre, definite, vstem, suf), check))
         return out
 
     def _variants(self, stem: str, suf: str) -> list[tuple[str, float]]:
@@ -559,9 +571,9 @@ class Analyzer:
         return [(stem, 0.0)]
 
     def _score(self, stem: str, pre: str, definite: bool, kind: str, suf: str,
-               mask: int, word: str = "") -> float | None:
-        """Cost of `stem` in this context, or None when the grammar rules the reading out (or
-        the word lexicon vetoes splitting clitics off `word`, see `_veto`)."""
+               mask: int) -> float | None:
+        """Cost of `stem` in this context, or None when the grammar rules the reading out. (The
+        word lexicon's veto on splitting clitics off the word is asked later, `_vetoed`.)"""
         n = len(stem)
         known = self._known(stem)
         lists = self._lists
@@ -593,18 +605,21 @@ class Analyzer:
             if stem in lists.function and pre[-1:] in ("ب", "ل", "ك") and stem not in lists.after_prep:
                 return None
         if known is not None:
-            if ((pre or suf) and word and self._lex_on and stem not in lists.function
-                    and stem not in lists.known and self._lexicon.keeps_whole(word, stem)):
-                return None     # a gazetteer word inside a frequent word: لكني is no ل + كني
             c = known
             if n <= 2 and kind in ("bare", "lam") and not suf:
                 c += 0.1
             return c
         if stem.startswith("عبدال") and n >= 7:
             return 0.0
-        if (pre or suf) and word and self._lex_on and self._veto(word, stem, pre, definite, suf):
-            return None
         return self._unknown_cost(stem, kind, pre, bool(suf), mask)
+
+    def _vetoed(self, word: str, a: Analysis) -> bool:
+        """The word lexicon's veto on a reading that splits clitics off a stem the hand lists do
+        not know: a gazetteer word inside a clearly more frequent word (لكني is no ل + كني),
+        or an unknown stem `_veto` rules out."""
+        if self._known(a.stem) is not None:
+            return self._lexicon.keeps_whole(word, a.stem)
+        return self._veto(word, a.stem, a.pre, a.definite, a.suf)
 
     def _veto(self, word: str, stem: str, pre: str, definite: bool, suf: str) -> bool:
         """True when the word lexicon says `word` is not proclitics + `stem` + `suf` (a stem
