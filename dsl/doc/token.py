@@ -56,6 +56,11 @@ class Analysis:
         """The core as normalized text: article (when definite) + stem."""
         return ("ال" + self.stem) if self.definite else self.stem
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt by a plain constructor call: the default state protocol of a frozen slots
+        # dataclass calls `fields()` per object, and a compiled pack holds tens of thousands.
+        return (Analysis, (self.pre, self.definite, self.stem, self.suf, self.lex))
+
 
 class Token(NamedTuple):
     """A morphological token. `analyses[0]` is the analysis the fields below describe.

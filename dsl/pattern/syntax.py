@@ -340,3 +340,15 @@ def format_pattern(node: Node, parent: int = 0) -> str:
         s = " | ".join(format_pattern(x, 1) for x in node.options)
         return f"(?: {s})" if parent >= 1 else s
     raise TypeError(node)
+
+
+def _reduce_node(self: Any) -> tuple[Any, ...]:
+    """Pickle a node as a constructor call: the default state protocol of a frozen slots
+    dataclass calls `dataclasses.fields()` per object, and a compiled pack keeps the
+    resolved ASTs of its rules (tens of thousands of nodes) for `explain`."""
+    return (type(self), tuple(getattr(self, f) for f in self.__slots__))
+
+
+for _cls in (Source, Loc, Text, Regex, Compare, InSet, Flag, Not, And, Or, TokenAtom, Literal, RegexAtom,
+             Mention, MacroRef, Anchor, Seq, Alt, Repeat, Capture, Look):
+    _cls.__reduce__ = _reduce_node  # type: ignore[method-assign]
