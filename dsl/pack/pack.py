@@ -114,6 +114,7 @@ class Pack:
     sources: tuple[str, ...]
     warnings: tuple[DslError, ...]   # e.g. rules reading labels nothing produces
     compiled: CompiledPack = field(repr=False)
+    attributes: tuple[str, ...] = ()   # Token.extra attributes the packs declare (`attributes:`), sorted
 
     # Read-only mappings (MappingProxyType) cannot be pickled as such: they travel as dicts.
     def __getstate__(self) -> dict[str, Any]:
@@ -289,8 +290,11 @@ class _Builder:
                 overlap[lab] = pol
 
         macros = {m.name: (m.source.text, m.source.origin) for s in srcs for m in s.macros}
+        # Attributes from another analyzer (`attributes:`): declared by any of the packs, readable by all,
+        # like macros and sets.
+        attributes = frozenset(a.name for s in srcs for a in s.attributes)
         env = CompileEnv(macros=macros, sets=sets, dynamic_sets=frozenset(dsets), labels=frozenset(labels),
-                         analyze_literal=_literal_analyzer(analyzer))
+                         extra_attributes=attributes, analyze_literal=_literal_analyzer(analyzer))
         compiled: list[CompiledRule] = []
         for r in rdecls:
             try:
@@ -327,7 +331,7 @@ class _Builder:
         files = tuple([str(s.path) for s in srcs] + [str(g.path) for g in gdecls])
         return Pack(name, analyzer, MappingProxyType(gazetteers), MappingProxyType(sets), MappingProxyType(dsets),
                     tuple(compiled), tuple(phases), MappingProxyType(overlap), files, tuple(s.name for s in srcs),
-                    tuple(self._in_file(w) for w in warnings), compile_phases(phases))
+                    tuple(self._in_file(w) for w in warnings), compile_phases(phases), tuple(sorted(attributes)))
 
     def phases(self, rules: list[CompiledRule], gaz_labels: set[str]) -> list[Phase]:
         """Stratify rules by the labels they read: a label's phase follows every label it needs.

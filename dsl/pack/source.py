@@ -117,6 +117,14 @@ class MacroDecl:
     pos: SourcePos
 
 
+@dataclass(frozen=True, slots=True)
+class AttributeDecl:
+    """A token attribute from another analyzer that the pack's rules may read (`attributes:`)."""
+
+    name: str
+    pos: SourcePos
+
+
 @dataclass
 class PackSource:
     """One pack file, validated."""
@@ -127,6 +135,7 @@ class PackSource:
     description: str = ""
     imports: list[Path] = field(default_factory=list)
     import_pos: dict[Path, SourcePos] = field(default_factory=dict)   # where each import is written
+    attributes: list[AttributeDecl] = field(default_factory=list)
     overlap: dict[str, str] = field(default_factory=dict)
     overlap_pos: SourcePos | None = None
     gazetteers: list[GazetteerDecl] = field(default_factory=list)
@@ -312,6 +321,7 @@ class _FileReader:
                 if p is not None:
                     src.imports.append(p)
                     src.import_pos.setdefault(p, n.pos)
+        self.read_attributes(keys.get("attributes"), src)
         self.read_overlap(keys.get("overlap"), src)
         for kn, vn in self.map_(keys.get("gazetteers"), "'gazetteers'"):
             self.read_gazetteer(kn, vn, src)
@@ -348,6 +358,27 @@ class _FileReader:
             self.err(f"{what} {v!r} must be an identifier (letters, digits, '_'; not starting with a digit)", n.pos)
             return ""
         return v
+
+    def read_attributes(self, n: YNode | None, src: PackSource) -> None:
+        """`attributes: [pos, lemma]`: names of `Token.extra` attributes, neither built in nor reserved."""
+        from dsl.doc.adapters import RESERVED_KEYS
+        from dsl.pattern.program import BUILTIN_ATTRS
+        seen: set[str] = set()
+        for item in self.list_(n, "'attributes'"):
+            name = self.ident(item, "attribute name")
+            if not name:
+                continue
+            if name in BUILTIN_ATTRS:
+                self.err(f"attribute {name!r} is built in: declare only attributes from another analyzer "
+                         "(pos, lemma, ...)", item.pos)
+            elif name in RESERVED_KEYS:
+                self.err(f"attribute {name!r} cannot be declared: Document.from_tokens reads {name!r} "
+                         "itself (offsets, sentence or token number), it never reaches Token.extra", item.pos)
+            elif name in seen:
+                self.err(f"attribute {name!r} is declared twice", item.pos)
+            else:
+                seen.add(name)
+                src.attributes.append(AttributeDecl(name, item.pos))
 
     def read_overlap(self, n: YNode | None, src: PackSource) -> None:
         if n is None:

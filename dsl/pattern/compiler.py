@@ -218,7 +218,9 @@ class _Resolver:
         if attr in BUILTIN_ATTRS or attr in self.env.extra_attributes:
             return
         known = BUILTIN_ATTRS | set(self.env.extra_attributes)
-        raise error_node(loc, f"unknown attribute '{attr}'", _did_you_mean(attr, known))
+        hint = _did_you_mean(attr, known) or (f"an attribute from another analyzer must be declared: "
+                                               f"'attributes: [{attr}]' in the pack")
+        raise error_node(loc, f"unknown attribute '{attr}'", hint)
 
     # -- patterns
     def node(self, n: S.Node, depth: int, stack: tuple[str, ...], in_look: bool,
