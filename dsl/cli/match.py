@@ -40,6 +40,7 @@ EPILOG = """examples:
   cat article.txt | arabic-ie match --labels Person,Meeting -
   arabic-ie match --rules my-pack.yaml --output out.jsonl corpus/
   arabic-ie match --workers 2 --output results.sqlite 'archive/**/*.txt'   # rerun to resume
+  arabic-ie match --jsonl-field text --id-field id --mentions-field ents ner-output.jsonl
   arabic-ie match --scheduler tcp://10.0.0.5:8786 --output results.sqlite archive/"""
 
 
@@ -64,6 +65,18 @@ def add_match(sub: Any) -> None:
                         "memory (default 128; matching takes about 75 bytes of memory per byte of text)")
     m.add_argument("--jsonl-field", metavar="FIELD", help="inputs are JSON Lines; the text is in FIELD")
     m.add_argument("--id-field", metavar="FIELD", help="with --jsonl-field: the document id is in FIELD")
+    # entities from a statistical NER as input to the rules (dsl.doc.given)
+    m.add_argument("--mentions-field", metavar="FIELD",
+                   help="with --jsonl-field: FIELD holds entities a model found, [{\"label\", \"start\", \"end\"}, "
+                        "...] (character offsets into the text); they enter the rules as mentions of their "
+                        "label (@Person sees them) and are not output unless --echo-mentions")
+    m.add_argument("--mentions-map", action="append", metavar="TAG=Label",
+                   help="rename a label of --mentions-field (repeatable); defaults: PER, PERS, PERSON=Person, "
+                        "LOC, GPE=Location, ORG=Organization")
+    m.add_argument("--mentions-priority", type=int, default=0, metavar="N",
+                   help="priority of the given mentions against the rules' in overlaps (default 0)")
+    m.add_argument("--echo-mentions", action="store_true",
+                   help="output the given mentions too (rule 'input')")
     # the engines (dsl.engines): --workers N | --dask local | --scheduler ADDRESS
     m.add_argument("--workers", type=workers_arg, default=None, metavar="N",
                    help=f"processes to match with (default 'auto': one per core when the input has more than "
@@ -101,6 +114,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"--labels names unknown label(s): {', '.join(unknown)} "
                              f"(the packs produce: {', '.join(pack.labels())})")
+    given = mentions_field(args)
     paths = expand_globs(args.paths or ["-"])
     require_input(paths)
     try:
@@ -118,7 +132,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
                         jsonl_field=args.jsonl_field, id_field=args.id_field,
-                        max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None)
+                        max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None,
+                        mentions=given)
     if store is not None:
         items = store.pending(items)   # documents recorded by an earlier run are skipped
     results = _results(args, pack, items, labels)
@@ -175,6 +190,27 @@ def cmd_match(args: argparse.Namespace) -> int:
         verb = "replaced" if args.encoding_errors == "replace" else "skipped"
         err(f"warning: {replaced} undecodable bytes were {verb}")
     return EXIT_INPUT if failures else EXIT_OK
+
+
+def mentions_field(args: argparse.Namespace) -> Any:
+    """`--mentions-field` and its companions as a `dsl.io.inputs.MentionsField` (None without it)."""
+    from dsl.doc.given import DEFAULT_LABEL_MAP
+    from dsl.io.inputs import MentionsField
+    companions = [o for o, v in (("--mentions-map", args.mentions_map), ("--echo-mentions", args.echo_mentions),
+                                 ("--mentions-priority", args.mentions_priority)) if v]
+    if not args.mentions_field:
+        if companions:
+            raise UsageError(f"{companions[0]} needs --mentions-field FIELD")
+        return None
+    if not args.jsonl_field:
+        raise UsageError("--mentions-field needs JSON Lines input: give --jsonl-field FIELD too")
+    label_map = dict(DEFAULT_LABEL_MAP)
+    for item in args.mentions_map or []:
+        tag, eq, label = item.partition("=")
+        if not eq or not tag or not label:
+            raise UsageError(f"--mentions-map expects TAG=Label, not {item!r}")
+        label_map[tag] = label
+    return MentionsField(args.mentions_field, label_map, args.echo_mentions, args.mentions_priority)
 
 
 def _results(args: argparse.Namespace, pack: Any, items: Iterable[Any], labels: frozenset[str] | None

@@ -19,6 +19,7 @@ from typing import Any
 
 from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.doc.document import Document
+from dsl.doc.given import read_given, snap_given
 from dsl.doc.mention import Mention, new_mention
 from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
@@ -166,15 +167,30 @@ class Pack:
         return self.analyzer.analyze(text, id=id)
 
     def run(self, text_or_doc: str | Document, *, id: str | None = None,
-            only_rules: Sequence[str] | None = None) -> RunResult:
-        """Run the cascade; the result holds every mention (internal ones too) and overlap removals."""
+            only_rules: Sequence[str] | None = None, mentions: Iterable[Any] | None = None,
+            echo_mentions: bool = False) -> RunResult:
+        """Run the cascade; the result holds every mention (internal ones too) and overlap removals.
+
+        `mentions`: entities found by a model, as input to the rules (see `match`).
+        """
         doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
         allowed = self.closure(only_rules) if only_rules is not None else None
-        return run(self, doc, only_rules=allowed)
+        given = ()
+        if mentions is not None:
+            given = snap_given(doc, read_given(mentions, doc.text, output=echo_mentions, id=doc.id))
+        return run(self, doc, only_rules=allowed, given=given)
 
-    def match(self, text_or_doc: str | Document, *, id: str | None = None) -> list[Mention]:
-        """The output mentions of `text_or_doc`, in text order."""
-        return self.run(text_or_doc, id=id).output()
+    def match(self, text_or_doc: str | Document, *, id: str | None = None,
+              mentions: Iterable[Any] | None = None, echo_mentions: bool = False) -> list[Mention]:
+        """The output mentions of `text_or_doc`, in text order.
+
+        `mentions` are entities from a statistical NER (or any source), as input to the rules:
+        `[{"label": "Person", "start": 14, "end": 24}, ...]`, character offsets into the text
+        (see `dsl.doc.given`). They enter the cascade before its first phase, as mentions of
+        their label (`@Person` sees them), and are output only with `echo_mentions=True`
+        (rule `input`). A bad entry raises `InputError` naming it.
+        """
+        return self.run(text_or_doc, id=id, mentions=mentions, echo_mentions=echo_mentions).output()
 
     # --- helpers used by the cascade and the tools --------------------------------------------------
     def policy(self, label: str) -> str:
