@@ -169,15 +169,16 @@ class ArabicIE:
         ours = self.pack.analyze(doc.text)
         if self.tokens == "analyze":
             return ours
-        return Document.from_tokens(spacy_token_items(doc, ours, self.pack.analyze), text=doc.text)
+        return Document.from_tokens(spacy_token_items(doc, ours, self.pack.analyze), text=ours.text)
 
     def given(self, doc: Doc, ours: Document) -> list[GivenMention]:
         """`doc.ents` as input mentions (labels mapped). An entity the rules cannot take is skipped with a warning."""
         out: list[GivenMention] = []
+        text = ours.text
         for k, ent in enumerate(doc.ents):
             entry = {"label": ent.label_, "start": ent.start_char, "end": ent.end_char}
             try:
-                g = read_given([entry], doc.text, label_map=self.label_map, output=self.echo_ents,
+                g = read_given([entry], text, label_map=self.label_map, output=self.echo_ents,
                                priority=self.priority, what="doc.ents")
                 snap_given(ours, g, what="doc.ents")
             except InputError as e:
@@ -242,6 +243,7 @@ def spacy_token_items(doc: Doc, ours: Document, analyze: Any) -> list[dict[str, 
     `morph`, `dep`) come along as extra attributes, and its sentences when it has them.
     """
     by_word = {(t.word_start, t.word_end): t for t in ours.tokens}
+    text = ours.text   # not doc.text in the loop: spaCy rebuilds it from every token at each call
     sents = doc.has_annotation("SENT_START")
     items: list[dict[str, Any]] = []
     sent = -1
@@ -261,7 +263,7 @@ def spacy_token_items(doc: Doc, ours: Document, analyze: Any) -> list[dict[str, 
             item: dict[str, Any] = {"text": t.text, "start": s, "end": e}
         else:
             cs, ce = o.start + shift, o.end + shift
-            item = {"text": doc.text[cs:ce], "start": cs, "end": ce, "word_start": s, "word_end": e,
+            item = {"text": text[cs:ce], "start": cs, "end": ce, "word_start": s, "word_end": e,
                     "pre": o.pre, "def": o.definite, "stem": o.stem, "suf": o.suf, "norm": o.norm, "shape": o.shape}
         for attr in SPACY_ATTRIBUTES:
             value = str(t.morph) if attr == "morph" else getattr(t, attr + "_")
