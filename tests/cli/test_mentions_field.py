@@ -92,12 +92,15 @@ def test_usage_mistakes_are_one_line_errors(tmp_path, args, message):
 
 
 @pytest.mark.slow
-def test_worker_processes_get_the_mentions_too(tmp_path):
+@pytest.mark.parametrize("engine", [("--workers", "2"), ("--dask", "local", "--workers", "1")], ids=["pool", "dask"])
+def test_worker_processes_get_the_mentions_too(tmp_path, engine):
+    if engine[0] == "--dask":
+        pytest.importorskip("distributed", reason="the Dask engine needs the 'dask' extra")
     records = [{"id": f"d{k}", "text": TEXT, "ents": [ent("PER", AGENT), ent("PER", PARTNER)] if k % 2 else []}
                for k in range(12)]
     src = write_jsonl(tmp_path / "ner.jsonl", records)
     one = cli(*MATCH, "--workers", "1", str(src))
-    two = cli(*MATCH, "--workers", "2", str(src))
-    assert one.returncode == two.returncode == 0, two.stderr
-    assert one.stdout == two.stdout
-    assert [m["doc"] for m in mentions(two) if m["label"] == "Meeting"] == [f"d{k}" for k in range(1, 12, 2)]
+    other = cli(*MATCH, *engine, str(src))
+    assert one.returncode == other.returncode == 0, other.stderr
+    assert one.stdout == other.stdout
+    assert [m["doc"] for m in mentions(other) if m["label"] == "Meeting"] == [f"d{k}" for k in range(1, 12, 2)]
