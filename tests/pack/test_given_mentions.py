@@ -109,3 +109,11 @@ def test_mentions_work_on_documents_made_of_another_analyzers_tokens(small):
     ms = small.match(doc, mentions=[{"label": "Person", "start": 6, "end": 9},
                                     {"label": "Person", "start": 13, "end": 16}])
     assert [(m.label, m.args["agent"].text) for m in ms] == [("Meeting", "زيد")]
+
+
+def test_document_sets_read_them_so_a_surname_the_model_named_in_full_is_found_again(shipped):
+    text = "والتقى قحطوم زريلان مع فلدوز شمرخان في القاهرة. وقال زريلان إن اللقاء كان مثمرا."
+    assert [m.label for m in shipped.match(text)] == ["Location"]
+    ms = shipped.match(text, mentions=[ent("Person", "قحطوم زريلان", text)])
+    assert [(m.text, m.rule, m.start) for m in ms if m.label == "Person"] == [
+        ("زريلان", "person_surname_again", text.rindex("زريلان"))]
