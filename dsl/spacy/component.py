@@ -121,7 +121,7 @@ class ArabicIE:
 
     def _load(self) -> Any:
         from dsl.pack.pack import Pack, load_default_pack
-        if self.rules is None:
+        if self.rules is None and self._copied is None:
             return load_default_pack()
         rules, allow = self._paths()
         return Pack.load(rules, allow_paths=allow, cache=True)

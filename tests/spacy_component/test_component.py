@@ -205,6 +205,12 @@ def test_to_disk_carries_the_pack_files_so_spacy_load_works_anywhere(tmp_path, m
     assert copied == ["arabic_ie.json", "packs/gazetteers/names.txt", "packs/packs/base.yaml", "packs/packs/mine.yaml"]
     loaded.to_disk(tmp_path / "again")                   # a loaded pipeline saves its copies again
     assert found(spacy.load(tmp_path / "again")(TEXT)) == want
+    # the copies win over the config's paths, even when the config is told not to read them
+    monkeypatch.chdir(tmp_path)
+    src = write_pack_tree(tmp_path / "src")
+    src.write_text("name: mine\nrules: [{name: broken, label: X, pattern: '[stm=x]'}]\n", encoding="utf-8")
+    skip = {"components": {"arabic_ie": {"rules": None}}}
+    assert found(spacy.load(tmp_path / "model", config=skip)(TEXT)) == want
 
 
 def test_the_shipped_packs_are_not_copied_and_reload_from_the_installed_package(nlp, tmp_path):
