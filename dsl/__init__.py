@@ -4,7 +4,7 @@ The public API (everything else in the package is private and may change):
 
     from dsl import Pack, Document, analyze
 
-    pack = Pack.load(["rules/"])                 # YAML rule packs -> one compiled pack
+    pack = Pack.load()                           # the shipped rule packs -> one compiled pack
     for m in pack.match("وأجرى محادثات مع المشير خليفة حفتر"):
         print(m.label, m.start, m.end, m.text, m.args)   # offsets slice the original text
         print(m.to_dict())                                # the JSON Lines object

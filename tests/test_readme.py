@@ -1,6 +1,7 @@
 """The README's first commands are what CI runs, and the README's tutorial tells the truth."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,3 +60,18 @@ def test_tutorial_pack_behaves_as_the_readme_says(tmp_path):
                        timeout=300)
     assert r.returncode == 2
     assert "my-pack.yaml:10:25: unknown set 'rank' (did you mean 'ranks'?)" in r.stderr.decode()
+
+
+def test_tutorial_pack_can_use_the_shipped_given_names_from_anywhere(tmp_path):
+    """The tutorial's "better" fix: import the shipped pack by name and use `@GivenName`."""
+    block = README.split("Save this as `my-pack.yaml`:", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    advice = README.split("To use the shipped gazetteers", 1)[1].split("Mistakes in a rule", 1)[0]
+    imports = re.search(r"add `(imports: \[arabic-ie:common\])`", advice).group(1)
+    name = re.search(r"write the name as\s+`(\(\?<name> [^`]+\))`", advice).group(1)
+    pack = block.replace("sets:", imports + "\nsets:", 1).replace(
+        '(?<name> [shape=arabic & !def & pre=""]{1,2})', name)
+    assert pack != block and name in pack
+    (tmp_path / "my-pack.yaml").write_text(pack, encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "dsl", "test", "--rule", "ranked_person", "my-pack.yaml"],
+                       capture_output=True, cwd=tmp_path, timeout=300)
+    assert r.stdout.decode().splitlines()[-1] == "2 passed, 0 failed", r.stdout.decode() + r.stderr.decode()
