@@ -1,6 +1,7 @@
 """The README's first commands are what CI runs, and the README's tutorial tells the truth."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -75,3 +76,26 @@ def test_tutorial_pack_can_use_the_shipped_given_names_from_anywhere(tmp_path):
     r = subprocess.run([sys.executable, "-m", "dsl", "test", "--rule", "ranked_person", "my-pack.yaml"],
                        capture_output=True, cwd=tmp_path, timeout=300)
     assert r.stdout.decode().splitlines()[-1] == "2 passed, 0 failed", r.stdout.decode() + r.stderr.decode()
+
+
+def test_the_json_sample_is_real_output():
+    """The Output format section's sample is one line of `arabic-ie match` on the sample article it names."""
+    section = README.split("## Output format", 1)[1].split("\n## ", 1)[0]
+    sample = json.loads(section.split("```json\n", 1)[1].split("```", 1)[0])
+    r = subprocess.run([sys.executable, "-m", "dsl", "match", "--rules", "rules/", sample["doc"]], capture_output=True,
+                       cwd=ROOT, timeout=300)
+    assert r.returncode == 0, r.stderr.decode()
+    assert sample in [json.loads(line) for line in r.stdout.decode().splitlines()]
+
+
+def test_gazetteer_figures_are_the_loaded_counts():
+    """README's '7 files, 9,125 entries' and gazetteers/README.md's table are what the shipped pack loads."""
+    from dsl.pack.pack import Pack
+    pack = Pack.load([ROOT / "rules"])
+    gazetteer_files = [Path(f).name for f in pack.files if f.endswith(".txt")]   # in declaration order
+    counts = dict(zip(gazetteer_files, (len(use.gazetteer) for use in pack.gazetteers.values()), strict=True))
+    said = re.search(r"The shipped files \((\d+) files, ([\d,]+) entries", README)
+    assert (int(said.group(1)), int(said.group(2).replace(",", ""))) == (len(counts), sum(counts.values()))
+    table = (ROOT / "gazetteers" / "README.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([\w.]+\.txt)` \| ([\d,]+) \|", table, re.M))
+    assert {f: int(n.replace(",", "")) for f, n in rows.items()} == counts

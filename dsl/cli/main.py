@@ -63,7 +63,8 @@ def _main(argv: Sequence[str] | None) -> int:
             args.rules = (args.rules or []) + args.packs
         return int(args.func(args))
     except UsageError as e:
-        err(str(e).removeprefix("arabic-ie: "))
+        msg = str(e)   # the parser's own errors already start with its name: `arabic-ie match: ...`, once
+        sys.stderr.write((msg if msg.startswith("arabic-ie") else f"arabic-ie: {msg}") + "\n")
         return EXIT_USAGE
     except ErrorList as e:
         for item in e.errors:

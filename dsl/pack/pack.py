@@ -299,8 +299,11 @@ class _Builder:
         for r in rdecls:
             try:
                 prog = compile_pattern(r.pattern.text, env, origin=r.pattern.origin, name=r.name)
-            except PatternError as e:
-                self.errors.append(self._in_file(e))
+            except PatternError as e:   # every mistake of the pattern (PatternErrors), each reported once
+                for one in (e.errors if isinstance(e, ErrorList) else [e]):
+                    placed = self._in_file(one)
+                    if not any(x.pos == placed.pos and x.message == placed.message for x in self.errors):
+                        self.errors.append(placed)
                 continue
             needs = set(prog.labels_used) | {dsets[s].label for s in prog.sets_used if s in dsets}
             caps = set(getattr(prog, "capture_names", ()) or ())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,46 @@ def test_cached_pack_positions_follow_the_working_directory(tmp_path):
     out = r2.stdout.decode()
     assert "defined at rules/persons.yaml" not in out
     assert f"defined at {ROOT / 'rules' / 'persons.yaml'}:" in out  # outside the cwd: absolute
+
+
+def test_help_examples_name_rules_and_packs_that_exist():
+    """Every `--rule NAME` and `rules/...yaml` in a command's examples is in the shipped packs."""
+    from dsl.cli.main import build_parser
+    from dsl.pack.pack import Pack
+    names = {r.name for r in Pack.load([ROOT / "rules"]).rules}
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    checked = 0
+    for cmd, parser in sub.choices.items():
+        examples = parser.epilog or ""
+        for rule in re.findall(r"--rule (\S+)", examples):
+            assert rule in names, f"arabic-ie {cmd} --help names the rule {rule!r}, which does not exist"
+            checked += 1
+        for path in re.findall(r"\brules/\S+\.yaml", examples):
+            assert (ROOT / path).is_file(), f"arabic-ie {cmd} --help names {path}, which does not exist"
+    assert checked >= 3
+
+
+def test_an_unknown_rule_is_an_error_with_a_suggestion(tiny):
+    r = cli("test", "--rule", "rankd", str(tiny))
+    assert r.returncode == 2 and r.stdout == b""
+    assert r.stderr.decode() == "arabic-ie: --rule: no rule named 'rankd' in the pack (did you mean 'ranked'?)\n"
+
+
+def test_usage_errors_name_the_command_once():
+    r = cli("match", "--workers", "0", "-")
+    assert r.returncode == 2
+    assert r.stderr.decode().splitlines()[-1] == ("arabic-ie match: argument --workers: expected a number of "
+                                                  "processes (1 or more) or 'auto', not '0'")
+
+
+def test_check_lists_every_error_of_one_pattern_and_a_shared_macro_once(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nmacros:\n  M: '[stem in nope]'\nrules:\n  - name: a\n    label: X\n"
+                   "    pattern: 'M [lemma=\"x\"] @Persn'\n  - name: b\n    label: X\n    pattern: 'M [stem=\"y\"]'\n",
+                   encoding="utf-8")
+    r = cli("check", str(bad))
+    assert r.returncode == 2
+    firsts = [x for x in r.stderr.decode().splitlines() if x.startswith(str(bad))]
+    assert firsts == [f"{bad}:3:16: unknown set 'nope'", f"{bad}:7:18: unknown attribute 'lemma'",
+                      f"{bad}:7:29: unknown label '@Persn'"]
+    assert r.stderr.decode().splitlines()[-1] == "arabic-ie: 3 errors"
