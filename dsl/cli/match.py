@@ -50,10 +50,11 @@ def add_match(sub: Any) -> None:
     add_paths(m)
     add_rules_options(m)
     m.add_argument("--labels", action="append", metavar="L1,L2", help="only output these labels")
-    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html", "sqlite"), default="jsonl",
+    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html", "sqlite", "iob"), default="jsonl",
                    help="jsonl (default, one JSON object per mention), tsv, table (for people), or html "
                         "(one self-contained page to open in a browser); sqlite (resumable, needs --output; "
-                        "implied by --output *.sqlite/.sqlite3/.db)")
+                        "implied by --output *.sqlite/.sqlite3/.db); iob ('word TAG' per word, for NER tools "
+                        "and 'arabic-ie evaluate')")
     m.add_argument("--output", "-o", metavar="FILE",
                    help="write here (atomically) instead of stdout; a .sqlite/.sqlite3/.db file is written in "
                         "place, and a rerun resumes it")
