@@ -32,6 +32,7 @@ from dsl.cli.common import (
     load_pack,
     require_input,
 )
+from dsl.cli.progress import Progress, summary
 from dsl.engines.defaults import AUTO_THRESHOLD
 
 EPILOG = """examples:
@@ -73,6 +74,8 @@ def add_match(sub: Any) -> None:
                    help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786); needs the 'dask' extra")
     m.add_argument("--dask", choices=("local",),
                    help="'local': run on a Dask LocalCluster of --workers processes on this machine")
+    m.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress line (shown on a terminal) and no summary line at the end")
     m.set_defaults(func=cmd_match)
 
 
@@ -116,7 +119,12 @@ def cmd_match(args: argparse.Namespace) -> int:
     else:
         sink = store or StreamSink(stream, args.format)
     failures = replaced = n = 0
-    progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
+    started = time.monotonic()
+    n_mentions = 0
+    # the progress line: a terminal only, and not for one plain file (stdin, or JSON Lines, can be long)
+    progress = Progress(sys.stderr, not args.quiet and is_tty(sys.stderr) and (
+        len(paths) > 1 or bool(args.jsonl_field) or paths == ["-"] or any(Path(p).is_dir() for p in paths)))
+    progress.count_in_background(paths, args.glob, bool(args.jsonl_field))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
                         jsonl_field=args.jsonl_field, id_field=args.id_field,
                         max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None)
@@ -139,7 +147,8 @@ def cmd_match(args: argparse.Namespace) -> int:
             with interrupts_deferred():   # Ctrl-C waits until the document is written whole
                 sink.write(res.doc.id, res.doc.text, res.mentions)
                 n += 1
-            progress.update(n, res.doc.id)
+                n_mentions += len(res.mentions)
+            progress.update(n + failures, n_mentions, res.doc.id, store.skipped if store is not None else 0)
         sink.close()
     except KeyboardInterrupt:
         progress.close()
@@ -175,6 +184,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     if replaced:
         verb = "replaced" if args.encoding_errors == "replace" else "skipped"
         err(f"warning: {replaced} undecodable bytes were {verb}")
+    if not args.quiet:   # also when stderr is no terminal: a batch run's log says what it did
+        err(summary(n, n_mentions, time.monotonic() - started, failures))
     return EXIT_INPUT if failures else EXIT_OK
 
 
@@ -265,23 +276,3 @@ class _AtomicOutput:
                 os.unlink(self.tmp)
             except OSError:
                 pass
-
-
-class _Progress:
-    """A one-line progress counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.last = 0.0
-
-    def update(self, done: int, name: str) -> None:
-        now = time.monotonic()
-        if self.enabled and now - self.last > 0.1:
-            self.last = now
-            sys.stderr.write(f"\r\033[K{done} documents  {name[-60:]}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()
