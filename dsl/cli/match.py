@@ -59,6 +59,10 @@ def add_match(sub: Any) -> None:
     m.add_argument("--output", "-o", metavar="FILE",
                    help="write here (atomically) instead of stdout; a .sqlite/.sqlite3/.db file is written in "
                         "place, and a rerun resumes it")
+    m.add_argument("--html-page-size", type=page_size_arg, default=None, metavar="N",
+                   help="--format html: documents per page (default 100, dsl.io.html.PAGE_SIZE; with --output "
+                        "report.html the other pages are report-2.html, ...; on standard output only the first "
+                        "page); 0: every document on one page")
     add_glob(m)
     add_encoding_errors(m, "what to do with invalid UTF-8: report the file (strict, default), replace or skip bytes")
     m.add_argument("--max-document-mb", type=float, metavar="N",
@@ -77,6 +81,17 @@ def add_match(sub: Any) -> None:
     m.add_argument("-q", "--quiet", action="store_true",
                    help="no progress line (shown on a terminal) and no summary line at the end")
     m.set_defaults(func=cmd_match)
+
+
+def page_size_arg(s: str) -> int:
+    """`--html-page-size`: documents per page, 0 for one page."""
+    try:
+        n = int(s)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of documents (0 for one page), not {s!r}")
+    return n
 
 
 def workers_arg(s: str) -> int | None:
@@ -114,8 +129,9 @@ def cmd_match(args: argparse.Namespace) -> int:
     target = _AtomicOutput(args.output) if args.output and store is None else None
     stream = target.stream if target else sys.stdout
     if store is None and args.format == "html":
-        from dsl.io.html import HtmlSink  # one self-contained page, written on close
-        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name)
+        from dsl.io.html import PAGE_SIZE, HtmlSink  # self-contained pages, written on close
+        size = PAGE_SIZE if args.html_page_size is None else args.html_page_size
+        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name, page_size=size, path=args.output)
     else:
         sink = store or StreamSink(stream, args.format)
     failures = replaced = n = 0
