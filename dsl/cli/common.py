@@ -78,6 +78,13 @@ def load_pack(args: argparse.Namespace) -> Any:
                      cache=not getattr(args, "no_cache", False))
 
 
+def packs_line(args: argparse.Namespace, pack: Any) -> str:
+    """Which packs ran and where they come from: `packs: common, persons, events (the shipped packs (DIR))`."""
+    from dsl.pack.shipped import default_packs
+    where = ", ".join(args.rules) if args.rules else default_packs().describe()
+    return f"packs: {pack.name} ({where})"
+
+
 def require_input(paths: Sequence[str]) -> None:
     """Refuse to wait for a terminal: standard input alone must be piped or redirected."""
     from dsl.io.inputs import is_tty

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dsl.cli.common import EXIT_OK, EXIT_TESTS, HELP_FORMAT, UsageError, add_rules_options, load_pack
+from dsl.cli.common import EXIT_OK, EXIT_TESTS, HELP_FORMAT, UsageError, add_rules_options, load_pack, packs_line
 
 TEST_EPILOG = """examples:
   arabic-ie test                                   # the shipped packs (or $ARABIC_IE_RULES)
@@ -58,6 +58,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     except PackError as e:
         raise UsageError(f"--rule: {e.one_line()}") from None
     failed = [r for r in results if not r.ok]
+    print(packs_line(args, pack))
     for r in failed:
         print(r.describe())
     if args.verbose:
@@ -78,6 +79,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     n_entries = sum(len(g.gazetteer) for g in pack.gazetteers.values())
     print(f"ok: {len(pack.rules)} rules in {len(pack.phases)} phase(s), {len(pack.gazetteers)} gazetteers "
           f"({n_entries} entries), labels: {', '.join(pack.labels())}")
+    print(packs_line(args, pack))
     return EXIT_OK
 
 

@@ -59,9 +59,9 @@ class DefaultPacks:
     source: str
 
     def describe(self) -> str:
-        """One phrase for messages and help: 'the shipped packs (DIR)' or '$ARABIC_IE_RULES (PATHS)'."""
+        """One phrase for messages: 'the shipped packs in DIR' or '$ARABIC_IE_RULES=PATHS'."""
         where = os.pathsep.join(str(p) for p in self.paths)
-        return f"the shipped packs ({where})" if self.source == "shipped" else f"${self.source} ({where})"
+        return f"the shipped packs in {where}" if self.source == "shipped" else f"${self.source}={where}"
 
 
 def default_packs() -> DefaultPacks:

@@ -43,7 +43,7 @@ def test_the_environment_variable_names_the_default_packs(tmp_path, monkeypatch)
     mine.write_text("name: mine\nrules:\n  - name: r\n    label: Thing\n    pattern: '\"مشير\"'\n", encoding="utf-8")
     monkeypatch.setenv(RULES_ENV, str(mine))
     assert Pack.load().labels() == ["Thing"]
-    assert default_packs().describe() == f"${RULES_ENV} ({mine})"
+    assert default_packs().describe() == f"${RULES_ENV}={mine}"
 
 
 def test_a_rules_folder_in_the_working_directory_does_not_replace_the_shipped_packs(tmp_path):
@@ -54,6 +54,9 @@ def test_a_rules_folder_in_the_working_directory_does_not_replace_the_shipped_pa
     assert r.returncode == 0, r.stderr.decode()
     labels = {json.loads(x)["label"] for x in r.stdout.decode().splitlines()}
     assert "Person" in labels and "Other" not in labels
+    r = cli("check", cwd=tmp_path)        # and the rule writer's commands say which packs ran
+    said = r.stdout.decode().splitlines()[-1]
+    assert said == f"packs: common, persons, events (the shipped packs in {ROOT / 'rules'})"
 
 
 def test_a_pack_outside_the_checkout_imports_shipped_packs_by_name(tmp_path):
