@@ -70,6 +70,7 @@ def _positive(s: str) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    from dsl.errors import InputError
     from dsl.io.gold import read_gold
     from dsl.tools.evaluate import evaluate, parse_map, write_evaluation
     try:
@@ -83,8 +84,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"--labels names unknown label(s): {', '.join(unknown)} "
                              f"(the packs produce: {', '.join(pack.labels())})")
-    gold = read_gold(args.gold, format=args.gold_format, doc_sentences=args.doc_sentences, texts=args.paths,
-                     glob=args.glob, errors=args.encoding_errors)
+    try:
+        gold = read_gold(args.gold, format=args.gold_format, doc_sentences=args.doc_sentences, texts=args.paths,
+                         glob=args.glob, errors=args.encoding_errors)
+    except InputError as e:
+        if e.pos is not None:
+            raise                               # a bad line: file:line:column: message
+        raise UsageError(str(e)) from None      # a file that cannot be read: arabic-ie: FILE: ...
     ev = evaluate(pack, gold, label_map=mapping, labels=labels, workers=args.workers)
     for line in ev.failed:
         err(line)

@@ -181,4 +181,4 @@ def test_bad_options_and_gold_are_one_line_errors(files, tmp_path, capsys):
     assert main(["evaluate", "--rules", str(pack), "--gold", str(bad)]) == 2
     assert capsys.readouterr().err.startswith(f"{bad}:2:1: expected a token and its tag")
     assert main(["evaluate", "--rules", str(pack), "--gold", str(tmp_path / "none.conll")]) == 2
-    assert capsys.readouterr().err == f"{tmp_path / 'none.conll'}: cannot read: no such file\n"
+    assert capsys.readouterr().err == f"arabic-ie: {tmp_path / 'none.conll'}: cannot read: no such file\n"
