@@ -232,3 +232,11 @@ def test_check_lists_every_error_of_one_pattern_and_a_shared_macro_once(tmp_path
     assert firsts == [f"{bad}:3:16: unknown set 'nope'", f"{bad}:7:18: unknown attribute 'lemma'",
                       f"{bad}:7:29: unknown label '@Persn'"]
     assert r.stderr.decode().splitlines()[-1] == "arabic-ie: 3 errors"
+
+
+def test_a_disabled_rule_named_with_rule_is_an_error(tmp_path):
+    pack = tmp_path / "off.yaml"
+    pack.write_text(TINY_PACK.replace("    span: name\n", "    span: name\n    enabled: false\n"), encoding="utf-8")
+    r = cli("test", "--rule", "ranked", str(pack))
+    assert r.returncode == 2
+    assert r.stderr.decode().strip().endswith("rule 'ranked' is disabled (enabled: false): its examples do not run")
