@@ -32,6 +32,7 @@ from dsl.cli.common import (
     load_pack,
     require_input,
 )
+from dsl.cli.progress import Progress, summary
 from dsl.engines.defaults import AUTO_THRESHOLD
 
 EPILOG = """examples:
@@ -51,13 +52,18 @@ def add_match(sub: Any) -> None:
     add_paths(m)
     add_rules_options(m)
     m.add_argument("--labels", action="append", metavar="L1,L2", help="only output these labels")
-    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html", "sqlite"), default="jsonl",
+    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html", "sqlite", "iob"), default="jsonl",
                    help="jsonl (default, one JSON object per mention), tsv, table (for people), or html "
                         "(one self-contained page to open in a browser); sqlite (resumable, needs --output; "
-                        "implied by --output *.sqlite/.sqlite3/.db)")
+                        "implied by --output *.sqlite/.sqlite3/.db); iob ('word TAG' per word, for NER tools "
+                        "and 'arabic-ie evaluate')")
     m.add_argument("--output", "-o", metavar="FILE",
                    help="write here (atomically) instead of stdout; a .sqlite/.sqlite3/.db file is written in "
                         "place, and a rerun resumes it")
+    m.add_argument("--html-page-size", type=page_size_arg, default=None, metavar="N",
+                   help="--format html: documents per page (default 100, dsl.io.html.PAGE_SIZE; with --output "
+                        "report.html the other pages are report-2.html, ...; on standard output only the first "
+                        "page); 0: every document on one page")
     add_glob(m)
     add_encoding_errors(m, "what to do with invalid UTF-8: report the file (strict, default), replace or skip bytes")
     m.add_argument("--max-document-mb", type=float, metavar="N",
@@ -85,7 +91,20 @@ def add_match(sub: Any) -> None:
                    help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786); needs the 'dask' extra")
     m.add_argument("--dask", choices=("local",),
                    help="'local': run on a Dask LocalCluster of --workers processes on this machine")
+    m.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress line (shown on a terminal) and no summary line at the end")
     m.set_defaults(func=cmd_match)
+
+
+def page_size_arg(s: str) -> int:
+    """`--html-page-size`: documents per page, 0 for one page."""
+    try:
+        n = int(s)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of documents (0 for one page), not {s!r}")
+    return n
 
 
 def workers_arg(s: str) -> int | None:
@@ -124,12 +143,18 @@ def cmd_match(args: argparse.Namespace) -> int:
     target = _AtomicOutput(args.output) if args.output and store is None else None
     stream = target.stream if target else sys.stdout
     if store is None and args.format == "html":
-        from dsl.io.html import HtmlSink  # one self-contained page, written on close
-        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name)
+        from dsl.io.html import PAGE_SIZE, HtmlSink  # self-contained pages, written on close
+        size = PAGE_SIZE if args.html_page_size is None else args.html_page_size
+        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name, page_size=size, path=args.output)
     else:
         sink = store or StreamSink(stream, args.format)
     failures = replaced = n = 0
-    progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
+    started = time.monotonic()
+    n_mentions = 0
+    # the progress line: a terminal only, and not for one plain file (stdin, or JSON Lines, can be long)
+    progress = Progress(sys.stderr, not args.quiet and is_tty(sys.stderr) and (
+        len(paths) > 1 or bool(args.jsonl_field) or paths == ["-"] or any(Path(p).is_dir() for p in paths)))
+    progress.count_in_background(paths, args.glob, bool(args.jsonl_field))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
                         jsonl_field=args.jsonl_field, id_field=args.id_field,
                         max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None,
@@ -153,7 +178,8 @@ def cmd_match(args: argparse.Namespace) -> int:
             with interrupts_deferred():   # Ctrl-C waits until the document is written whole
                 sink.write(res.doc.id, res.doc.text, res.mentions)
                 n += 1
-            progress.update(n, res.doc.id)
+                n_mentions += len(res.mentions)
+            progress.update(n + failures, n_mentions, res.doc.id, store.skipped if store is not None else 0)
         sink.close()
     except KeyboardInterrupt:
         progress.close()
@@ -189,6 +215,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     if replaced:
         verb = "replaced" if args.encoding_errors == "replace" else "skipped"
         err(f"warning: {replaced} undecodable bytes were {verb}")
+    if not args.quiet:   # also when stderr is no terminal: a batch run's log says what it did
+        err(summary(n, n_mentions, time.monotonic() - started, failures))
     return EXIT_INPUT if failures else EXIT_OK
 
 
@@ -300,23 +328,3 @@ class _AtomicOutput:
                 os.unlink(self.tmp)
             except OSError:
                 pass
-
-
-class _Progress:
-    """A one-line progress counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.last = 0.0
-
-    def update(self, done: int, name: str) -> None:
-        now = time.monotonic()
-        if self.enabled and now - self.last > 0.1:
-            self.last = now
-            sys.stderr.write(f"\r\033[K{done} documents  {name[-60:]}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()

@@ -27,6 +27,7 @@ from dsl.gazetteer.format import read_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.pack.cascade import RunResult, run
 from dsl.pack.index import CompiledPack, compile_phases
+from dsl.pack.shipped import default_packs
 from dsl.pack.source import (
     DocumentSetDecl,
     ExampleDecl,
@@ -135,10 +136,13 @@ class Pack:
         return cls._build(*read_sources(text=str(path_or_text), allow_paths=allow_paths))
 
     @classmethod
-    def load(cls, paths: Iterable[str | os.PathLike[str]], *, allow_paths: Sequence[str | Path] = (),
-             cache: bool = False) -> Pack:
-        """Load packs (files, or folders of `*.yaml`) and their imports as one compiled pack."""
-        files = expand_pack_paths(paths)
+    def load(cls, paths: Iterable[str | os.PathLike[str]] | None = None, *,
+             allow_paths: Sequence[str | Path] = (), cache: bool = False) -> Pack:
+        """Load packs (files, or folders of `*.yaml`) and their imports as one compiled pack.
+
+        With no `paths`, the default packs: `$ARABIC_IE_RULES`, else the shipped ones.
+        """
+        files = expand_pack_paths(default_packs().paths if paths is None else paths)
         if not files:
             raise PackError("no rule packs given (no *.yaml files found)")
         key = _cache_key(files, allow_paths) if cache else None
@@ -315,8 +319,11 @@ class _Builder:
         for r in rdecls:
             try:
                 prog = compile_pattern(r.pattern.text, env, origin=r.pattern.origin, name=r.name)
-            except PatternError as e:
-                self.errors.append(self._in_file(e))
+            except PatternError as e:   # every mistake of the pattern (PatternErrors), each reported once
+                for one in (e.errors if isinstance(e, ErrorList) else [e]):
+                    placed = self._in_file(one)
+                    if not any(x.pos == placed.pos and x.message == placed.message for x in self.errors):
+                        self.errors.append(placed)
                 continue
             needs = set(prog.labels_used) | {dsets[s].label for s in prog.sets_used if s in dsets}
             caps = set(getattr(prog, "capture_names", ()) or ())
@@ -435,16 +442,10 @@ def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | No
 
 
 def load_default_pack(cache: bool = True) -> Pack:
-    """The packs shipped in `rules/` (see `default_rules_dir`)."""
-    return Pack.load([default_rules_dir()], cache=cache)
+    """The packs that run when none is named: `$ARABIC_IE_RULES`, else the shipped ones (`dsl.pack.shipped`)."""
+    return Pack.load(cache=cache)
 
 
 def default_rules_dir() -> Path:
-    """`$ARABIC_IE_RULES`, else `./rules` when it exists, else the `rules/` folder shipped beside the package."""
-    env = os.environ.get("ARABIC_IE_RULES")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "rules"
-    if here.is_dir() and any(here.glob("*.yaml")):
-        return here
-    return Path(__file__).resolve().parent.parent.parent / "rules"
+    """The first of the default packs (see `dsl.pack.shipped.default_packs`): kept for callers that want one path."""
+    return default_packs().paths[0]

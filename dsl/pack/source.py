@@ -17,6 +17,7 @@ import regex
 
 from dsl.errors import DslError, Origin, PackError, SourcePos
 from dsl.pack import schema
+from dsl.pack.shipped import SHIPPED_PREFIX, shipped_pack, shipped_pack_names
 from dsl.pack.yamlsafe import YNode, read_yaml
 
 _RULE_NAME = regex.compile(r"[\w.\-]+")
@@ -136,6 +137,7 @@ class PackSource:
     imports: list[Path] = field(default_factory=list)
     import_pos: dict[Path, SourcePos] = field(default_factory=dict)   # where each import is written
     attributes: list[AttributeDecl] = field(default_factory=list)
+    shipped_imports: set[Path] = field(default_factory=set)   # imports by name (`arabic-ie:common`)
     overlap: dict[str, str] = field(default_factory=dict)
     overlap_pos: SourcePos | None = None
     gazetteers: list[GazetteerDecl] = field(default_factory=list)
@@ -316,11 +318,15 @@ class _FileReader:
         src.description = self.str_(keys.get("description"), "'description'")
         for n in self.list_(keys.get("imports"), "'imports'"):
             rel = self.str_(n, "an import")
-            if rel:
-                p = self.resolve(rel, n.pos, "import")
+            if rel.startswith(SHIPPED_PREFIX):
+                p = self.shipped(rel, n.pos)
                 if p is not None:
-                    src.imports.append(p)
-                    src.import_pos.setdefault(p, n.pos)
+                    src.shipped_imports.add(p)
+            else:
+                p = self.resolve(rel, n.pos, "import") if rel else None
+            if p is not None:
+                src.imports.append(p)
+                src.import_pos.setdefault(p, n.pos)
         self.read_attributes(keys.get("attributes"), src)
         self.read_overlap(keys.get("overlap"), src)
         for kn, vn in self.map_(keys.get("gazetteers"), "'gazetteers'"):
@@ -351,6 +357,16 @@ class _FileReader:
             if r is not None:
                 src.rules.append(r)
         return src
+
+    def shipped(self, ref: str, pos: SourcePos) -> Path | None:
+        """The file of a shipped pack imported by name (`arabic-ie:common`), or an error with the names."""
+        name = ref[len(SHIPPED_PREFIX):]
+        p = shipped_pack(name)
+        if p is None:
+            names = shipped_pack_names()
+            hint = did_you_mean(name, names) or (f"the shipped packs are {', '.join(names)}" if names else None)
+            self.err(f"import {ref!r}: no shipped pack is named {name!r}", pos, hint)
+        return p
 
     def ident(self, n: YNode, what: str) -> str:
         v = self.str_(n, what)
@@ -535,7 +551,9 @@ def read_sources(paths: Sequence[Path | str] = (), *, text: str | None = None, t
         src = reader.read(root)
         done[key] = src
         for imp in src.imports:
-            visit(imp, None, stack + [key], roots, src.import_pos.get(imp, SourcePos(reader.file, 1, 1)))
+            # a shipped pack imported by name reads its own gazetteers, wherever the importer is
+            sub_roots = default_roots(imp) + extra_roots if imp in src.shipped_imports else roots
+            visit(imp, None, stack + [key], sub_roots, src.import_pos.get(imp, SourcePos(reader.file, 1, 1)))
         out.append(src)
 
     if text is not None:

@@ -69,7 +69,7 @@ def test_a_bad_entry_fails_its_document_alone_with_a_line_naming_it(tmp_path):
         {"id": "bad2", "text": TEXT, "ents": "PER"},
         {"id": "ok2", "text": TEXT, "ents": [ent("PER", AGENT), ent("PER", PARTNER)]},
     ])
-    r = cli(*MATCH, str(src))
+    r = cli(*MATCH, "--quiet", str(src))
     assert r.returncode == 3
     assert r.stderr.decode("utf-8").splitlines() == [
         f"arabic-ie: {src}:2: ents[1]: start 24 and end 99 must satisfy 0 <= start < end <= 48 "

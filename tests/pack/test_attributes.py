@@ -39,10 +39,13 @@ def test_the_analyzers_own_tokens_have_no_such_attribute_so_the_rule_finds_nothi
 
 
 def test_an_undeclared_attribute_is_an_error_at_its_place_with_a_hint():
-    with pytest.raises(PatternError) as ei:
+    with pytest.raises(DslError) as ei:   # both mistakes of the pattern at once
         Pack.from_yaml(NOUN_PACK.replace("attributes: [pos, lemma]\n", ""))
-    assert ei.value.one_line() == ("<pack>:6:39: unknown attribute 'pos' (an attribute from another analyzer "
-                                   "must be declared: 'attributes: [pos]' in the pack)")
+    assert str(ei.value).splitlines() == [
+        "<pack>:6:39: unknown attribute 'pos' (an attribute from another analyzer must be declared: "
+        "'attributes: [pos]' in the pack)",
+        "<pack>:6:52: unknown attribute 'lemma' (an attribute from another analyzer must be declared: "
+        "'attributes: [lemma]' in the pack)"]
     with pytest.raises(PatternError, match=r"unknown attribute 'lema' \(did you mean 'lemma'\?\)"):
         Pack.from_yaml(NOUN_PACK.replace("lemma!=", "lema!="))
 
