@@ -4,13 +4,16 @@ The public API (everything else in the package is private and may change):
 
     from dsl import Pack, Document, analyze
 
-    pack = Pack.load(["rules/"])                 # YAML rule packs -> one compiled pack
+    pack = Pack.load()                           # the shipped rule packs -> one compiled pack
     for m in pack.match("وأجرى محادثات مع المشير خليفة حفتر"):
         print(m.label, m.start, m.end, m.text, m.args)   # offsets slice the original text
         print(m.to_dict())                                # the JSON Lines object
 
     doc = analyze("والمشير حفتر")               # the text layer alone: morphological tokens
     doc = Document.from_tokens([{"text": "المشير", "stem": "مشير", "def": True}, {"text": "حفتر"}])
+
+    from dsl import evaluate                     # precision, recall, F1 on annotated data
+    print(evaluate(pack, "ner.conll").to_dict()["labels"])
 
     from dsl import explain                      # why a rule did or did not match
     print(explain(pack, "person_title", "والتقى المشير وحفتر").to_dict())
@@ -35,6 +38,7 @@ from dsl.errors import (
     Origin,
     PackError,
     PatternError,
+    PatternErrors,
     SourcePos,
 )
 from dsl.version import __version__
@@ -48,6 +52,7 @@ if TYPE_CHECKING:
     from dsl.pack.pack import Pack
     from dsl.pattern.compiler import compile_pattern
     from dsl.text.normalize import NormalizeOptions, normalize
+    from dsl.tools.evaluate import Evaluation, evaluate
     from dsl.tools.explain import explain
 
 # Public name -> the module that defines it, imported on first use.
@@ -59,6 +64,8 @@ _LAZY = {
     "RunResult": "dsl.pack.cascade",
     "SqliteSink": "dsl.io.sqlite",
     "compile_pattern": "dsl.pattern.compiler",
+    "evaluate": "dsl.tools.evaluate",
+    "Evaluation": "dsl.tools.evaluate",
     "explain": "dsl.tools.explain",
     "match_parallel": "dsl.engines.pool",
     "normalize": "dsl.text.normalize",
@@ -87,6 +94,7 @@ __all__ = [
     "Document",
     "DslError",
     "ErrorList",
+    "Evaluation",
     "Gazetteer",
     "GazetteerError",
     "InputError",
@@ -96,6 +104,7 @@ __all__ = [
     "Pack",
     "PackError",
     "PatternError",
+    "PatternErrors",
     "RunResult",
     "SourcePos",
     "Span",
@@ -104,6 +113,7 @@ __all__ = [
     "__version__",
     "analyze",
     "compile_pattern",
+    "evaluate",
     "explain",
     "match_parallel",
     "normalize",

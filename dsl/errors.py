@@ -130,3 +130,9 @@ class ErrorList(DslError):
 
     def render(self) -> str:
         return "\n".join(e.render() for e in self.errors)
+
+
+class PatternErrors(ErrorList, PatternError):
+    """Every mistake found in one pattern: an `ErrorList` (each error positioned) that is also a `PatternError`."""
+
+    kind = "pattern"

@@ -13,7 +13,7 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[1] / "dsl"
 
 #: The stages in data-flow order; a module may import its own stage and the ones before it.
-STAGES = ("text", "doc", "morph", "gazetteer", "pattern", "pack", "io", "engines", "tools", "bench", "cli")
+STAGES = ("text", "doc", "morph", "gazetteer", "pattern", "pack", "io", "engines", "tools", "spacy", "bench", "cli")
 #: Leaves every stage may import (they import no stage).
 LEAVES = ("dsl.errors", "dsl.frozen", "dsl.version", "dsl.cache")
 

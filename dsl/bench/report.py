@@ -92,7 +92,9 @@ def format_report(report: dict[str, Any]) -> str:
                      f"{rc['large']} rules that match nothing ({rc['large_none_matches']:,}) {rc['ratio_none']:.2f}x")
     if report["targets"]:
         lines.append("")
-        lines.append("targets:")
+        judged = report.get("targets_judged", True)
+        lines.append("targets:" if judged else "targets (not judged: --quick is a smoke test, one cold pass on a "
+                                               "small corpus; run without --quick to compare):")
         for t in report["targets"]:
             v = t["value"]
             op = ">=" if t["higher_is_better"] else "<="
@@ -102,6 +104,6 @@ def format_report(report: dict[str, Any]) -> str:
                 shown = f"{v:.1%} (goal {op} {t['goal']:.0%})"
             else:
                 shown = f"{v:.2f}x (goal {op} {t['goal']}x)"
-            status = "n/a" if t["met"] is None else ("met" if t["met"] else "NOT met")
+            status = ("n/a" if judged else "-") if t["met"] is None else ("met" if t["met"] else "NOT met")
             lines.append(f"  {t['target']:<48} {shown:<36} {status}")
     return "\n".join(lines)

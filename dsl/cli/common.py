@@ -42,8 +42,8 @@ def err(msg: str) -> None:
 def add_rules_options(p: argparse.ArgumentParser) -> None:
     """`--rules`, `--allow-path`, `--no-cache`: which packs to load, and how (see `load_pack`)."""
     p.add_argument("--rules", action="append", metavar="PACK",
-                   help="a rule pack (YAML file, or a folder of them); repeat for several; "
-                        "default: the packs shipped in rules/")
+                   help="a rule pack (YAML file, or a folder of them); repeat for several; default: "
+                        "$ARABIC_IE_RULES when set, else the shipped packs (common, persons, events)")
     p.add_argument("--allow-path", action="append", metavar="DIR",
                    help="let packs read gazetteers/imports inside DIR too (by default only the pack's own folder "
                         "and a sibling gazetteers/ folder)")
@@ -72,11 +72,17 @@ def add_corpus_options(p: argparse.ArgumentParser) -> None:
 
 # --- loading ----------------------------------------------------------------------------------------------
 def load_pack(args: argparse.Namespace) -> Any:
-    """The packs of `--rules` (default: the shipped ones), compiled (or read from the cache)."""
-    from dsl.pack.pack import Pack, default_rules_dir
-    paths = args.rules or [str(default_rules_dir())]
-    return Pack.load(paths, allow_paths=getattr(args, "allow_path", None) or (),
+    """The packs of `--rules` (default: `$ARABIC_IE_RULES`, else the shipped ones), compiled or from the cache."""
+    from dsl.pack.pack import Pack
+    return Pack.load(args.rules or None, allow_paths=getattr(args, "allow_path", None) or (),
                      cache=not getattr(args, "no_cache", False))
+
+
+def packs_line(args: argparse.Namespace, pack: Any) -> str:
+    """Which packs ran and where they come from: `packs: common, persons, events (the shipped packs (DIR))`."""
+    from dsl.pack.shipped import default_packs
+    where = ", ".join(args.rules) if args.rules else default_packs().describe()
+    return f"packs: {pack.name} ({where})"
 
 
 def require_input(paths: Sequence[str]) -> None:

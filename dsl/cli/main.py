@@ -16,20 +16,20 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from dsl.cli import bench, match, packs, tokens, tools
+from dsl.cli import bench, evaluate, match, packs, tokens, tools
 from dsl.cli.common import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, HELP_FORMAT, ArgParser, UsageError, err
 from dsl.errors import DslError, ErrorList
 from dsl.version import __version__
 
 #: The commands, in the order `arabic-ie --help` lists them.
 COMMANDS = (match.add_match, packs.add_test, packs.add_check, tokens.add_tokens, packs.add_schema,
-            tools.add_explain, tools.add_stats, tools.add_diff, bench.add_bench)
+            tools.add_explain, tools.add_stats, tools.add_diff, evaluate.add_evaluate, bench.add_bench)
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = ArgParser(prog="arabic-ie", formatter_class=HELP_FORMAT,
                    description="Rule-based information extraction for Arabic text.",
-                   epilog="commands: match, test, check, tokens, schema, explain, stats, diff, bench.  "
+                   epilog="commands: match, test, check, tokens, schema, explain, stats, diff, evaluate, bench.  "
                           "'arabic-ie COMMAND --help' for each.\n"
                           "exit codes: 0 ok, 1 rule examples failed, 2 usage or rule errors, 3 some inputs unreadable")
     ap.add_argument("--version", action="version", version=f"arabic-ie {__version__}")
@@ -63,7 +63,8 @@ def _main(argv: Sequence[str] | None) -> int:
             args.rules = (args.rules or []) + args.packs
         return int(args.func(args))
     except UsageError as e:
-        err(str(e).removeprefix("arabic-ie: "))
+        msg = str(e)   # the parser's own errors already start with its name: `arabic-ie match: ...`, once
+        sys.stderr.write((msg if msg.startswith("arabic-ie") else f"arabic-ie: {msg}") + "\n")
         return EXIT_USAGE
     except ErrorList as e:
         for item in e.errors:

@@ -32,6 +32,7 @@ from dsl.cli.common import (
     load_pack,
     require_input,
 )
+from dsl.cli.progress import Progress, summary
 from dsl.engines.defaults import AUTO_THRESHOLD
 
 EPILOG = """examples:
@@ -40,6 +41,7 @@ EPILOG = """examples:
   cat article.txt | arabic-ie match --labels Person,Meeting -
   arabic-ie match --rules my-pack.yaml --output out.jsonl corpus/
   arabic-ie match --workers 2 --output results.sqlite 'archive/**/*.txt'   # rerun to resume
+  arabic-ie match --jsonl-field text --id-field id --mentions-field ents ner-output.jsonl
   arabic-ie match --scheduler tcp://10.0.0.5:8786 --output results.sqlite archive/"""
 
 
@@ -50,13 +52,18 @@ def add_match(sub: Any) -> None:
     add_paths(m)
     add_rules_options(m)
     m.add_argument("--labels", action="append", metavar="L1,L2", help="only output these labels")
-    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html", "sqlite"), default="jsonl",
+    m.add_argument("--format", choices=("jsonl", "tsv", "table", "html", "sqlite", "iob"), default="jsonl",
                    help="jsonl (default, one JSON object per mention), tsv, table (for people), or html "
                         "(one self-contained page to open in a browser); sqlite (resumable, needs --output; "
-                        "implied by --output *.sqlite/.sqlite3/.db)")
+                        "implied by --output *.sqlite/.sqlite3/.db); iob ('word TAG' per word, for NER tools "
+                        "and 'arabic-ie evaluate')")
     m.add_argument("--output", "-o", metavar="FILE",
                    help="write here (atomically) instead of stdout; a .sqlite/.sqlite3/.db file is written in "
                         "place, and a rerun resumes it")
+    m.add_argument("--html-page-size", type=page_size_arg, default=None, metavar="N",
+                   help="--format html: documents per page (default 100, dsl.io.html.PAGE_SIZE; with --output "
+                        "report.html the other pages are report-2.html, ...; on standard output only the first "
+                        "page); 0: every document on one page")
     add_glob(m)
     add_encoding_errors(m, "what to do with invalid UTF-8: report the file (strict, default), replace or skip bytes")
     m.add_argument("--max-document-mb", type=float, metavar="N",
@@ -64,6 +71,18 @@ def add_match(sub: Any) -> None:
                         "memory (default 128; matching takes about 75 bytes of memory per byte of text)")
     m.add_argument("--jsonl-field", metavar="FIELD", help="inputs are JSON Lines; the text is in FIELD")
     m.add_argument("--id-field", metavar="FIELD", help="with --jsonl-field: the document id is in FIELD")
+    # entities from a statistical NER as input to the rules (dsl.doc.given)
+    m.add_argument("--mentions-field", metavar="FIELD",
+                   help="with --jsonl-field: FIELD holds entities a model found, [{\"label\", \"start\", \"end\"}, "
+                        "...] (character offsets into the text); they enter the rules as mentions of their "
+                        "label (@Person sees them) and are not output unless --echo-mentions")
+    m.add_argument("--mentions-map", action="append", metavar="TAG=Label",
+                   help="rename a label of --mentions-field (repeatable); defaults: PER, PERS, PERSON=Person, "
+                        "LOC, GPE=Location, ORG=Organization")
+    m.add_argument("--mentions-priority", type=int, default=0, metavar="N",
+                   help="priority of the given mentions against the rules' in overlaps (default 0)")
+    m.add_argument("--echo-mentions", action="store_true",
+                   help="output the given mentions too (rule 'input')")
     # the engines (dsl.engines): --workers N | --dask local | --scheduler ADDRESS
     m.add_argument("--workers", type=workers_arg, default=None, metavar="N",
                    help=f"processes to match with (default 'auto': one per core when the input has more than "
@@ -72,7 +91,20 @@ def add_match(sub: Any) -> None:
                    help="run on a Dask cluster (e.g. tcp://10.0.0.5:8786); needs the 'dask' extra")
     m.add_argument("--dask", choices=("local",),
                    help="'local': run on a Dask LocalCluster of --workers processes on this machine")
+    m.add_argument("-q", "--quiet", action="store_true",
+                   help="no progress line (shown on a terminal) and no summary line at the end")
     m.set_defaults(func=cmd_match)
+
+
+def page_size_arg(s: str) -> int:
+    """`--html-page-size`: documents per page, 0 for one page."""
+    try:
+        n = int(s)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of documents (0 for one page), not {s!r}")
+    return n
 
 
 def workers_arg(s: str) -> int | None:
@@ -101,6 +133,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"--labels names unknown label(s): {', '.join(unknown)} "
                              f"(the packs produce: {', '.join(pack.labels())})")
+    given = mentions_field(args)
     paths = expand_globs(args.paths or ["-"])
     require_input(paths)
     try:
@@ -110,15 +143,22 @@ def cmd_match(args: argparse.Namespace) -> int:
     target = _AtomicOutput(args.output) if args.output and store is None else None
     stream = target.stream if target else sys.stdout
     if store is None and args.format == "html":
-        from dsl.io.html import HtmlSink  # one self-contained page, written on close
-        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name)
+        from dsl.io.html import PAGE_SIZE, HtmlSink  # self-contained pages, written on close
+        size = PAGE_SIZE if args.html_page_size is None else args.html_page_size
+        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name, page_size=size, path=args.output)
     else:
         sink = store or StreamSink(stream, args.format)
     failures = replaced = n = 0
-    progress = _Progress(is_tty(sys.stderr) and (len(paths) > 1 or any(Path(p).is_dir() for p in paths)))
+    started = time.monotonic()
+    n_mentions = 0
+    # the progress line: a terminal only, and not for one plain file (stdin, or JSON Lines, can be long)
+    progress = Progress(sys.stderr, not args.quiet and is_tty(sys.stderr) and (
+        len(paths) > 1 or bool(args.jsonl_field) or paths == ["-"] or any(Path(p).is_dir() for p in paths)))
+    progress.count_in_background(paths, args.glob, bool(args.jsonl_field))
     items = iter_inputs(paths, glob=args.glob, errors=args.encoding_errors,
                         jsonl_field=args.jsonl_field, id_field=args.id_field,
-                        max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None)
+                        max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None,
+                        mentions=given)
     if store is not None:
         items = store.pending(items)   # documents recorded by an earlier run are skipped
     results = _results(args, pack, items, labels)
@@ -138,7 +178,8 @@ def cmd_match(args: argparse.Namespace) -> int:
             with interrupts_deferred():   # Ctrl-C waits until the document is written whole
                 sink.write(res.doc.id, res.doc.text, res.mentions)
                 n += 1
-            progress.update(n, res.doc.id)
+                n_mentions += len(res.mentions)
+            progress.update(n + failures, n_mentions, res.doc.id, store.skipped if store is not None else 0)
         sink.close()
     except KeyboardInterrupt:
         progress.close()
@@ -174,7 +215,30 @@ def cmd_match(args: argparse.Namespace) -> int:
     if replaced:
         verb = "replaced" if args.encoding_errors == "replace" else "skipped"
         err(f"warning: {replaced} undecodable bytes were {verb}")
+    if not args.quiet:   # also when stderr is no terminal: a batch run's log says what it did
+        err(summary(n, n_mentions, time.monotonic() - started, failures))
     return EXIT_INPUT if failures else EXIT_OK
+
+
+def mentions_field(args: argparse.Namespace) -> Any:
+    """`--mentions-field` and its companions as a `dsl.io.inputs.MentionsField` (None without it)."""
+    from dsl.doc.given import DEFAULT_LABEL_MAP
+    from dsl.io.inputs import MentionsField
+    companions = [o for o, v in (("--mentions-map", args.mentions_map), ("--echo-mentions", args.echo_mentions),
+                                 ("--mentions-priority", args.mentions_priority)) if v]
+    if not args.mentions_field:
+        if companions:
+            raise UsageError(f"{companions[0]} needs --mentions-field FIELD")
+        return None
+    if not args.jsonl_field:
+        raise UsageError("--mentions-field needs JSON Lines input: give --jsonl-field FIELD too")
+    label_map = dict(DEFAULT_LABEL_MAP)
+    for item in args.mentions_map or []:
+        tag, eq, label = item.partition("=")
+        if not eq or not tag or not label:
+            raise UsageError(f"--mentions-map expects TAG=Label, not {item!r}")
+        label_map[tag] = label
+    return MentionsField(args.mentions_field, label_map, args.echo_mentions, args.mentions_priority)
 
 
 def _results(args: argparse.Namespace, pack: Any, items: Iterable[Any], labels: frozenset[str] | None
@@ -264,23 +328,3 @@ class _AtomicOutput:
                 os.unlink(self.tmp)
             except OSError:
                 pass
-
-
-class _Progress:
-    """A one-line progress counter on stderr, only when stderr is a terminal."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.last = 0.0
-
-    def update(self, done: int, name: str) -> None:
-        now = time.monotonic()
-        if self.enabled and now - self.last > 0.1:
-            self.last = now
-            sys.stderr.write(f"\r\033[K{done} documents  {name[-60:]}")
-            sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\r\033[K")
-            sys.stderr.flush()

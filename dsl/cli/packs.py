@@ -6,19 +6,25 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dsl.cli.common import EXIT_OK, EXIT_TESTS, HELP_FORMAT, add_rules_options, load_pack
+from dsl.cli.common import EXIT_OK, EXIT_TESTS, HELP_FORMAT, UsageError, add_rules_options, load_pack, packs_line
+
+TEST_EPILOG = """examples:
+  arabic-ie test                                   # the shipped packs (or $ARABIC_IE_RULES)
+  arabic-ie test my-pack.yaml
+  arabic-ie test --rule meeting_held_talks rules/events.yaml
+  arabic-ie test --rule person_title -v"""
 
 
 def _add_packs(p: argparse.ArgumentParser) -> None:
     """PACK arguments: added to `--rules` by the dispatcher."""
-    p.add_argument("packs", nargs="*", metavar="PACK", help="packs or folders (default: rules/)")
+    p.add_argument("packs", nargs="*", metavar="PACK",
+                   help="packs or folders (default: $ARABIC_IE_RULES, else the shipped packs)")
 
 
 def add_test(sub: Any) -> None:
     """Add `test` to the CLI's subparsers."""
     t = sub.add_parser("test", help="run every rule's examples; ends with 'N passed, N failed'",
-                       formatter_class=HELP_FORMAT, epilog="examples:\n  arabic-ie test rules/\n"
-                       "  arabic-ie test --rule meeting_bahth_maa rules/meetings.yaml")
+                       formatter_class=HELP_FORMAT, epilog=TEST_EPILOG)
     _add_packs(t)
     add_rules_options(t)
     t.add_argument("--rule", action="append", metavar="NAME", help="only this rule's examples (repeatable)")
@@ -44,10 +50,15 @@ def add_schema(sub: Any) -> None:
 
 
 def cmd_test(args: argparse.Namespace) -> int:
+    from dsl.errors import PackError
     from dsl.tools.ruletest import run_examples
     pack = load_pack(args)
-    results = run_examples(pack, args.rule or None)
+    try:
+        results = run_examples(pack, args.rule or None)
+    except PackError as e:
+        raise UsageError(f"--rule: {e.one_line()}") from None
     failed = [r for r in results if not r.ok]
+    print(packs_line(args, pack))
     for r in failed:
         print(r.describe())
     if args.verbose:
@@ -68,6 +79,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     n_entries = sum(len(g.gazetteer) for g in pack.gazetteers.values())
     print(f"ok: {len(pack.rules)} rules in {len(pack.phases)} phase(s), {len(pack.gazetteers)} gazetteers "
           f"({n_entries} entries), labels: {', '.join(pack.labels())}")
+    print(packs_line(args, pack))
     return EXIT_OK
 
 

@@ -136,13 +136,14 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     """`arabic-ie diff`: what a new version of a pack gains and loses over a corpus."""
-    from dsl.pack.pack import Pack, default_rules_dir
+    from dsl.pack.pack import Pack
+    from dsl.pack.shipped import default_packs
     from dsl.tools.diff import diff_corpus, write_diff
     old = load_pack(args)
     new = Pack.load(args.rules_new, allow_paths=args.allow_path or (), cache=not args.no_cache)
     docs = DocumentStream(args.paths, args.glob, args.encoding_errors)
     res = diff_corpus(old, new, docs)
     res.failed = docs.failed
-    old_name = ", ".join(args.rules or [str(default_rules_dir())])
+    old_name = ", ".join(args.rules or [str(p) for p in default_packs().paths])
     write_diff(sys.stdout, res, args.format, old_name, ", ".join(args.rules_new))
     return EXIT_INPUT if res.failed else EXIT_OK

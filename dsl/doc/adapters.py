@@ -7,7 +7,9 @@ and optional `start`/`end` (core offsets), `word_start`/`word_end`, `norm`, `ste
 "" when not given); any other key goes to `Token.extra` as a string
 (`pos`, `lemma`, ...). Offsets are all-or-none. Without offsets and without `text`, the
 document text is the tokens' `text` joined by single spaces and offsets point into it; with
-`text` but no offsets, each token is searched in `text` after the previous one. Missing
+`text` but no offsets, each token is searched in `text` after the previous one; without
+offsets, a token whose `text` is written with its `pre`/`suf` clitics (`والمشير`, pre `و`) has
+them left out of its core, as the analyzer's own tokens do, so spans exclude them. Missing
 `norm`/`stem` are computed from `text` with the normalizer (given values are normalized too,
 so rule literals compare equal). Without `sent`, sentences are split as for our own tokens.
 """
@@ -25,6 +27,8 @@ _BOOL_TRUE = {"true", "1", "yes", "y", "t"}
 _BOOL_FALSE = {"false", "0", "no", "n", "f", ""}
 _KNOWN_KEYS = frozenset({"text", "start", "end", "word_start", "word_end", "norm", "stem", "pre",
                          "suf", "def", "definite", "shape", "sent", "word", "i", "lex"})
+#: Keys `tokens_from_dicts` reads itself: they never reach `Token.extra`, so a pack cannot declare them.
+RESERVED_KEYS = _KNOWN_KEYS
 
 
 def _bad(idx: int, msg: str, id: str | None) -> InputError:
@@ -124,9 +128,10 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
                                     f"({text[s:e]!r})", id)
     elif text is None:
         pos = 0
-        for r in rows:
+        for idx, r in enumerate(rows):
             t = r["text"]
-            spans.append((pos, pos + len(t), pos, pos + len(t)))
+            lo, hi = _core_in_word(t, r, idx, id, opts)
+            spans.append((pos + lo, pos + hi, pos, pos + len(t)))
             pos += len(t) + 1
         text = " ".join(r["text"] for r in rows)
     else:
@@ -136,7 +141,8 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
             k = text.find(t, pos)
             if k < 0:
                 raise _bad(idx, f"'text' {t!r} not found in the text after offset {pos}", id)
-            spans.append((k, k + len(t), k, k + len(t)))
+            lo, hi = _core_in_word(t, r, idx, id, opts)
+            spans.append((k + lo, k + hi, k, k + len(t)))
             pos = k + len(t)
 
     # 2. sentences
@@ -180,7 +186,8 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
         else:
             norm = normalize_word(core, opts) or core
             if definite and not norm.startswith("ال"):
-                norm = "ال" + norm
+                # ل + ال is written لل: the core keeps the article's ل (`لفريق`), its norm is `الفريق`
+                norm = "ال" + (norm[1:] if pre.endswith("ل") and norm.startswith("ل") else norm)
         if "stem" in r:
             stem = _nv(_as_str(r["stem"], "stem", idx, id), opts)
         else:
@@ -207,6 +214,27 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
                             si, idx == a, idx == b - 1, (Analysis(pre, definite, stem, suf, lex),),
                             ReadOnlyDict(extra) if extra else NO_EXTRA))
     return text, tuple(tokens), tuple(sents)
+
+
+def _core_in_word(word: str, r: Mapping[str, Any], idx: int, id: str | None,
+                  opts: NormalizeOptions) -> tuple[int, int]:
+    """Where a token's core lies in its `text` when no offsets are given: without its clitics.
+
+    The proclitics `pre` are cut from the front and the enclitic `suf` from the end when the
+    word is written with them (compared after normalization; the diacritics that follow a
+    clitic go with it), as the analyzer's own tokens do, so spans leave the clitics out. A
+    word not written with its clitics, or that would be left empty, keeps its whole text.
+    """
+    pre = normalize_word(_as_str(r.get("pre", ""), "pre", idx, id), opts)
+    suf = normalize_word(_as_str(r.get("suf", ""), "suf", idx, id), opts)
+    lo, hi = 0, len(word)
+    if pre:
+        cut = [k for k in range(1, len(word)) if normalize_word(word[:k], opts) == pre]
+        lo = cut[-1] if cut else 0
+    if suf:
+        cut = [k for k in range(len(word) - 1, lo, -1) if normalize_word(word[k:], opts) == suf]
+        hi = cut[0] if cut else len(word)
+    return (lo, hi) if lo < hi else (0, len(word))
 
 
 def _nv(v: str, opts: NormalizeOptions) -> str:

@@ -101,8 +101,8 @@ def _arg(a: Arg) -> Arg:
 def match_pairs(pack: Any, labels: frozenset[str] | None, docs: Sequence[tuple[str, str]]) -> list[Outcome]:
     """Match `(id, text)` pairs with `pack`: the task a worker (process or Dask) runs on one chunk."""
     out: list[Outcome] = []
-    for doc_id, text in docs:
-        r = match_one(pack, InputDoc(doc_id, text), labels)
+    for doc_id, text, *given in docs:   # a third item: the document's given mentions (chunk_pairs)
+        r = match_one(pack, InputDoc(doc_id, text, mentions=given[0] if given else ()), labels)
         out.append((tuple(portable(m) for m in r.mentions), r.error))
     return out
 
@@ -132,8 +132,11 @@ def chunked(items: Iterable[Item], max_docs: int = CHUNK_DOCS, max_chars: int = 
 
 
 def chunk_pairs(chunk: Sequence[Item]) -> list[tuple[str, str]]:
-    """The `(id, text)` pairs of a chunk's documents: what travels to a worker."""
-    return [(d.id, d.text) for d in chunk if isinstance(d, InputDoc)]
+    """The `(id, text)` pairs of a chunk's documents: what travels to a worker.
+
+    A document with given mentions (`--mentions-field`) travels as `(id, text, mentions)`.
+    """
+    return [(d.id, d.text, d.mentions) if d.mentions else (d.id, d.text) for d in chunk if isinstance(d, InputDoc)]
 
 
 def merge_outcomes(chunk: Sequence[Item], outcomes: Sequence[Outcome]) -> Iterator[DocResult | InputProblem]:

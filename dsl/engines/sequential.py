@@ -33,7 +33,8 @@ class DocResult:
 def match_one(pack: Pack, doc: InputDoc, labels: frozenset[str] | None = None) -> DocResult:
     """Match one document; an error in it is a value, never an exception that stops the run."""
     try:
-        ms = pack.match(doc.text, id=doc.id)
+        ms = pack.match(doc.text, id=doc.id, mentions=doc.mentions) if doc.mentions else \
+            pack.match(doc.text, id=doc.id)
     except DslError as e:
         return DocResult(doc, (), e.one_line())
     except RecursionError:

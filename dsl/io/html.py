@@ -16,6 +16,14 @@ after the first are marked as continuations (not focusable, not counted).
 
 Memory stays flat over a corpus: documents are written to a temporary file as they come and
 copied into the page when it is closed, after the counts it starts with.
+
+Large corpora are paginated so the report stays quick to open (2,011 documents made one page of
+39 MB that took Chromium 12 s to lay out): each page holds `page_size` documents (default
+`PAGE_SIZE`). Written to a file (`path`), page 1 is that file and page k is `NAME-k.html`
+beside it; every page carries the counts of the whole run, links to the other pages, and page
+1 an index of every document. Written to a stream alone (standard output), the report is the
+first page, and says how many documents it leaves out and how to see them. `page_size=0`
+puts every document on one page.
 """
 from __future__ import annotations
 
@@ -23,11 +31,13 @@ import base64
 import hashlib
 import heapq
 import json
+import os
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from html import escape
+from pathlib import Path
 from typing import IO, Any
 
 from dsl.doc.mention import Arg, Mention
@@ -37,6 +47,10 @@ from dsl.io.writers import Sink
 PALETTE = ("#ffd6a5", "#caffbf", "#9bf6ff", "#bdb2ff", "#ffc6ff", "#fdffb6", "#a0c4ff", "#ffadad",
            "#d4e09b", "#e2c6a7", "#b5ead7", "#f1c0e8")
 TEXT_COLOUR = "#111111"
+#: Documents per page of the report (`arabic-ie match --html-page-size N`).
+PAGE_SIZE = 100
+#: Marks the pages this module writes, so a rerun may remove its own stale pages and nothing else.
+GENERATOR = "arabic-ie html report"
 
 
 def contrast_ratio(fg: str, bg: str) -> float:
@@ -96,6 +110,11 @@ section.doc h2 b { font-weight: bold; }
 #tip[hidden] { display: none; }
 #tip .k { font-weight: bold; }
 .empty { color: #666; font-style: italic; }
+nav.pages { margin: .6rem 0; font-size: .95rem; }
+nav.pages a, nav.pages b { display: inline-block; padding: .1rem .45rem; margin: 0 .1rem; }
+nav.pages b { border: 1px solid #555; border-radius: .3rem; }
+p.note { background: #fff8e1; border: 1px solid #c9a227; border-radius: .3rem; padding: .3rem .6rem; }
+table.index td.n { text-align: right; font-variant-numeric: tabular-nums; }
 """
 
 _JS = """
@@ -193,10 +212,14 @@ class HtmlSink(Sink):
     """Writes the report page: documents as they come (to a temporary file), the page on `close()`."""
 
     def __init__(self, out: IO[str], *, labels: Iterable[str] = (), title: str = "arabic-ie report",
-                 pack_name: str | None = None) -> None:
+                 pack_name: str | None = None, page_size: int = PAGE_SIZE, path: str | os.PathLike[str] | None = None
+                 ) -> None:
         self.out = out
         self.title = title
         self.pack_name = pack_name
+        self.page_size = max(0, page_size)
+        self.path = Path(path) if path is not None else None   # page 1; pages 2.. are written beside it
+        self.index: list[tuple[int, str, int, int]] = []      # (document number, id, mentions, page)
         self.label_index: dict[str, int] = {}
         for lab in labels:
             self._k(lab)
@@ -205,6 +228,7 @@ class HtmlSink(Sink):
         self.rule_label: dict[str, str] = {}
         self.documents = 0
         self.body = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+        self.bodies = [self.body]           # one temporary file per page
         self.closed = False
 
     def _k(self, label: str) -> int:
@@ -222,6 +246,13 @@ class HtmlSink(Sink):
             self.label_counts[m.label] += 1
             self.rule_counts[m.rule] += 1
             self.rule_label.setdefault(m.rule, m.label)
+        if self.page_size and n > self.page_size * len(self.bodies):
+            if self.path is None:       # one stream, one page: the rest is counted, not shown
+                self.index.append((n, doc_id, len(ms), 0))
+                return
+            self.body = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n")
+            self.bodies.append(self.body)
+        self.index.append((n, doc_id, len(ms), len(self.bodies)))
         self.body.write(f'<section class="doc" id="doc{n}" aria-label="{_attr(doc_id)}">\n'
                         f'<h2 dir="ltr" lang="en"><b>{escape(doc_id)}</b> &middot; {len(ms)} '
                         f'mention{"s" if len(ms) != 1 else ""}</h2>\n'
@@ -288,11 +319,60 @@ class HtmlSink(Sink):
                 f'data-text="{_attr(m.text)}" data-args="{_attr(args)}">')
 
     def close(self) -> None:
-        """Write the page: head and counts, the documents, the script."""
+        """Write the pages: head and counts, the page links, the documents, the script."""
         if self.closed:
             return
         self.closed = True
-        w = self.out.write
+        pages = len(self.bodies)
+        self._page(self.out.write, 1, pages)
+        self.out.flush()
+        if self.path is None:
+            return
+        for k in range(2, pages + 1):            # beside page 1, each written whole, then renamed into place
+            target = self._page_path(k)
+            fd, tmp = tempfile.mkstemp(dir=target.resolve().parent, prefix=f".{target.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+                    self._page(f.write, k, pages)
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+        k = pages + 1
+        while True:                              # pages left by an earlier, longer run: ours only
+            stale = self._page_path(k)
+            try:
+                head = stale.read_text(encoding="utf-8", errors="replace")[:2000]
+            except OSError:
+                break
+            if GENERATOR not in head:
+                break
+            stale.unlink(missing_ok=True)
+            k += 1
+
+    def _page_path(self, k: int) -> Path:
+        """Page k's file: the output itself for page 1, `NAME-k.html` beside it for the others."""
+        assert self.path is not None
+        return self.path if k == 1 else self.path.with_name(f"{self.path.stem}-{k}{self.path.suffix or '.html'}")
+
+    def _href(self, k: int) -> str:
+        return escape(self._page_path(k).name, quote=True)
+
+    def _nav(self, w: Any, k: int, pages: int) -> None:
+        """Links to every page (the current one in bold)."""
+        if pages < 2 or self.path is None:
+            return
+        w(f'<nav class="pages" dir="ltr" lang="en" aria-label="pages">Page {k} of {pages}: ')
+        if k > 1:
+            w(f'<a href="{self._href(k - 1)}" rel="prev">&laquo; previous</a>')
+        for j in range(1, pages + 1):
+            w(f"<b>{j}</b>" if j == k else f'<a href="{self._href(j)}">{j}</a>')
+        if k < pages:
+            w(f'<a href="{self._href(k + 1)}" rel="next">next &raquo;</a>')
+        w("</nav>\n")
+
+    def _page(self, w: Any, k: int, pages: int) -> None:
+        """Write page k of `pages`: head and counts of the whole run, page links, its documents, the script."""
         labels = sorted(self.label_index, key=lambda lab: self.label_index[lab])
         css = _CSS % {"text": TEXT_COLOUR} + "".join(
             _label_css(self.label_index[lab], PALETTE[self.label_index[lab] % len(PALETTE)]) for lab in labels)
@@ -305,37 +385,83 @@ class HtmlSink(Sink):
         w('<html lang="ar" dir="rtl">\n<head>\n<meta charset="utf-8">\n')
         w(f'<meta http-equiv="Content-Security-Policy" content="{csp}">\n')   # our own text, no quotes
         w('<meta name="viewport" content="width=device-width, initial-scale=1">\n')
-        w(f"<title>{escape(self.title)}</title>\n<style>{css}</style>\n</head>\n<body>\n")
+        w(f'<meta name="generator" content="{GENERATOR}">\n')
+        title = self.title + (f" (page {k} of {pages})" if pages > 1 and self.path is not None else "")
+        w(f"<title>{escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n")
         w('<header dir="ltr" lang="en">\n')
         w(f"<h1>{escape(self.title)}</h1>\n")
         pack = f" &middot; pack <b>{escape(self.pack_name)}</b>" if self.pack_name else ""
         w(f'<p id="summary">{self.documents} document{"s" if self.documents != 1 else ""} &middot; '
           f'{total} mention{"s" if total != 1 else ""}{pack}</p>\n')
+        self._coverage(w, k, pages)
         w('<fieldset class="legend"><legend>Mentions per label (uncheck to hide a label)</legend>\n')
         for lab in labels:
-            k = self.label_index[lab]
+            kk = self.label_index[lab]
             if not self.label_counts[lab]:
                 continue   # a label of the pack that this run did not output (keeps its colour for other runs)
-            w(f'<label class="chip l{k}"><input type="checkbox" checked data-k="{k}" '
+            w(f'<label class="chip l{kk}"><input type="checkbox" checked data-k="{kk}" '
               f'data-label="{_attr(lab)}"> {escape(lab)} <span class="n">{self.label_counts[lab]}</span></label>\n')
         w("</fieldset>\n")
         w('<div class="opts"><label><input type="checkbox" id="only-shown"> only documents with a shown '
           "label</label></div>\n")
-        w('<details open><summary>Mentions per rule</summary>\n<table class="rules">\n'
+        w(f'<details{" open" if k == 1 else ""}><summary>Mentions per rule</summary>\n<table class="rules">\n'
           "<thead><tr><th>rule</th><th>label</th><th>mentions</th></tr></thead>\n<tbody>\n")
         for rule, c in sorted(self.rule_counts.items(), key=lambda kv: (-kv[1], kv[0])):
             lab = self.rule_label[rule]
             w(f'<tr><td>{escape(rule)}</td><td><span class="sw l{self.label_index[lab]}"></span>{escape(lab)}'
               f'</td><td class="n">{c}</td></tr>\n')
-        w("</tbody></table></details>\n</header>\n<main>\n")
-        self.body.seek(0)
-        shutil.copyfileobj(self.body, self.out)
-        self.body.close()
+        w("</tbody></table></details>\n")
+        if k == 1 and pages > 1 and self.path is not None:
+            self._index(w)
+        self._nav(w, k, pages)
+        w("</header>\n<main>\n")
+        body = self.bodies[k - 1]
+        body.seek(0)
+        shutil.copyfileobj(body, _Writer(w))
+        body.close()
         if not self.documents:
             w('<p class="empty" dir="ltr" lang="en">No documents.</p>\n')
-        w('</main>\n<div id="tip" role="tooltip" dir="ltr" lang="en" aria-live="polite" hidden></div>\n')
+        w("</main>\n")
+        if pages > 1 and self.path is not None:
+            w('<footer dir="ltr" lang="en">\n')
+            self._nav(w, k, pages)
+            w("</footer>\n")
+        w('<div id="tip" role="tooltip" dir="ltr" lang="en" aria-live="polite" hidden></div>\n')
         w(f"<script>{script}</script>\n</body>\n</html>\n")
-        self.out.flush()
+
+    def _coverage(self, w: Any, k: int, pages: int) -> None:
+        """Which documents this page shows, when it does not show them all."""
+        shown = [n for n, _, _, page in self.index if page == k]
+        if len(shown) == self.documents:
+            return
+        span = f"{shown[0]:,}&ndash;{shown[-1]:,}" if shown else "none"
+        if self.path is not None:
+            w(f'<p class="note" id="coverage">Page {k} of {pages}: documents {span} of {self.documents:,}, '
+              f"{self.page_size} per page so that each page opens quickly. The counts above and below cover "
+              "every document; the index on page 1 lists them all.</p>\n")
+        else:
+            w(f'<p class="note" id="coverage">Showing documents {span} of {self.documents:,}: a report written '
+              f"to standard output is one page of at most {self.page_size} documents. The counts cover every "
+              "document. To see them all, write the report to a file (<code>--output report.html</code>: "
+              "pages report.html, report-2.html, ...) or put everything on one page "
+              "(<code>--html-page-size 0</code>, slow to open on large corpora).</p>\n")
+
+    def _index(self, w: Any) -> None:
+        """Page 1 of a paginated report: every document, its mentions, and a link to it."""
+        w(f"<details><summary>Index of the {self.documents:,} documents</summary>\n"
+          '<table class="index rules">\n<thead><tr><th>document</th><th>mentions</th><th>page</th></tr></thead>\n'
+          "<tbody>\n")
+        for n, doc_id, count, page in self.index:
+            w(f'<tr><td><a href="{self._href(page)}#doc{n}">{escape(doc_id)}</a></td><td class="n">{count}</td>'
+              f'<td class="n">{page}</td></tr>\n')
+        w("</tbody></table></details>\n")
+
+
+class _Writer:
+    """A file-like `write` for `shutil.copyfileobj` over a page's write function."""
+
+    def __init__(self, write: Any) -> None:
+        self.write = write
 
 
 def render_html(docs: Iterable[tuple[str, str, Sequence[Mention]]], **kw: Any) -> str:

@@ -13,9 +13,13 @@ import re
 import stat
 import sys
 import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
+from dsl.doc.given import DEFAULT_LABEL_MAP, GivenMention, read_given
+from dsl.errors import InputError
 
 #: How many bytes of a file are sniffed for NUL bytes when deciding whether it is binary.
 SNIFF_BYTES = 8192
@@ -28,11 +32,38 @@ ENCODING_ERRORS = ("strict", "replace", "skip")
 
 @dataclass(frozen=True, slots=True)
 class InputDoc:
-    """A decoded document: `id` is the path as given (or a JSON Lines id); `replaced` counts bad bytes."""
+    """A decoded document: `id` is the path as given (or a JSON Lines id); `replaced` counts bad bytes.
+
+    `mentions`: entities given with the document (`--mentions-field`), input to the rules.
+    """
 
     id: str
     text: str
     replaced: int = 0
+    mentions: tuple[GivenMention, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class MentionsField:
+    """`--mentions-field`: where JSON Lines records hold a model's entities, and how to read them.
+
+    The field holds a list of `{"label", "start", "end"}` objects (character offsets into the
+    record's text; see `dsl.doc.given.read_given`); a missing field or `null` means none.
+    Labels are renamed by `label_map`; `output` echoes them; `priority` is their default priority.
+    """
+
+    name: str
+    label_map: Mapping[str, str] = field(default_factory=lambda: DEFAULT_LABEL_MAP)
+    output: bool = False
+    priority: int = 0
+
+    def read(self, record: Mapping[str, Any], text: str) -> tuple[GivenMention, ...]:
+        """The record's entities, checked against `text`; `InputError` names the bad entry."""
+        raw = record.get(self.name)
+        if raw is None:
+            return ()
+        return read_given(raw, text, label_map=self.label_map, output=self.output, priority=self.priority,
+                          what=self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,18 +191,21 @@ def read_path(path: Path, name: str, errors: str, *, in_folder: bool,
 
 def iter_inputs(paths: Sequence[str], *, glob: str = "*.txt", errors: str = "strict",
                 jsonl_field: str | None = None, id_field: str | None = None,
-                stdin: object = None, max_bytes: int | None = None) -> Iterator[InputDoc | InputProblem]:
+                stdin: object = None, max_bytes: int | None = None,
+                mentions: MentionsField | None = None) -> Iterator[InputDoc | InputProblem]:
     """Yield documents (or problems) from files, folders (recursive, sorted), `-` (stdin) or JSON Lines.
 
     A text document, or a JSON Lines line, over `max_bytes` (default `MAX_DOCUMENT_BYTES`) is a
     problem, not a read; JSON Lines are read line by line, so a large file needs little memory.
+    With JSON Lines, `mentions` reads each record's given entities (a bad entry makes that
+    record a problem naming its line).
     """
     limit = MAX_DOCUMENT_BYTES if max_bytes is None else max_bytes
     for raw in paths:
         if raw == "-":
             stream = stdin if stdin is not None else sys.stdin.buffer
             if jsonl_field:
-                yield from _jsonl_stream(stream, "-", errors, jsonl_field, id_field, limit)
+                yield from _jsonl_stream(stream, "-", errors, jsonl_field, id_field, limit, mentions)
                 continue
             data = _read_bounded(stream, limit)
             yield _too_large("-", limit) if len(data) > limit else decode(data, "-", errors)
@@ -181,18 +215,18 @@ def iter_inputs(paths: Sequence[str], *, glob: str = "*.txt", errors: str = "str
             found = sorted(q for q in p.rglob(glob) if q.is_symlink() or not q.is_dir())
             for q in found:
                 if jsonl_field:
-                    yield from _jsonl_file(q, str(q), errors, jsonl_field, id_field, limit)
+                    yield from _jsonl_file(q, str(q), errors, jsonl_field, id_field, limit, mentions)
                 else:
                     yield read_path(q, str(q), errors, in_folder=True, max_bytes=limit)
             continue
         if jsonl_field:
-            yield from _jsonl_file(p, raw, errors, jsonl_field, id_field, limit)
+            yield from _jsonl_file(p, raw, errors, jsonl_field, id_field, limit, mentions)
         else:
             yield read_path(p, raw, errors, in_folder=False, max_bytes=limit)
 
 
-def _jsonl_file(path: Path, name: str, errors: str, field: str, id_field: str | None, limit: int
-                ) -> Iterator[InputDoc | InputProblem]:
+def _jsonl_file(path: Path, name: str, errors: str, field: str, id_field: str | None, limit: int,
+                mentions: MentionsField | None = None) -> Iterator[InputDoc | InputProblem]:
     try:
         stream = path.open("rb")
     except OSError as e:
@@ -202,13 +236,13 @@ def _jsonl_file(path: Path, name: str, errors: str, field: str, id_field: str | 
         return
     with stream:
         try:
-            yield from _jsonl_stream(stream, name, errors, field, id_field, limit)
+            yield from _jsonl_stream(stream, name, errors, field, id_field, limit, mentions)
         except OSError as e:
             yield InputProblem(name, f"cannot read: {e.strerror or e}")
 
 
-def _jsonl_stream(stream: object, name: str, errors: str, field: str, id_field: str | None, limit: int
-                  ) -> Iterator[InputDoc | InputProblem]:
+def _jsonl_stream(stream: object, name: str, errors: str, field: str, id_field: str | None, limit: int,
+                  mentions: MentionsField | None = None) -> Iterator[InputDoc | InputProblem]:
     """JSON Lines read line by line, so memory is bounded by the longest line (at most `limit` bytes).
 
     Lines are split on the byte "\n" (never part of a multi-byte UTF-8 character, and U+2028,
@@ -217,7 +251,8 @@ def _jsonl_stream(stream: object, name: str, errors: str, field: str, id_field: 
     readline = stream.readline  # type: ignore[attr-defined]
     first = readline(limit + 1)
     if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):   # rare: decode it whole
-        yield from _jsonl_docs(first + stream.read(), name, errors, field, id_field)  # type: ignore[attr-defined]
+        yield from _jsonl_docs(first + stream.read(), name, errors, field, id_field,  # type: ignore[attr-defined]
+                               mentions)
         return
     offset, lineno, raw = 0, 0, first
     while raw:
@@ -242,14 +277,14 @@ def _jsonl_stream(stream: object, name: str, errors: str, field: str, id_field: 
                     continue
                 _counter.bad = 0
                 text, replaced = raw.decode("utf-8", errors=_HANDLERS[errors]), _counter.bad
-            doc = _jsonl_record(text, where, errors, field, id_field)
+            doc = _jsonl_record(text, where, errors, field, id_field, mentions)
             if doc is not None:
-                yield InputDoc(doc.id, doc.text, doc.replaced + replaced) if isinstance(doc, InputDoc) else doc
+                yield replace(doc, replaced=doc.replaced + replaced) if isinstance(doc, InputDoc) else doc
         raw = readline(limit + 1)
 
 
-def _jsonl_record(line: str, where: str, errors: str, field: str, id_field: str | None
-                  ) -> InputDoc | InputProblem | None:
+def _jsonl_record(line: str, where: str, errors: str, field: str, id_field: str | None,
+                  mentions: MentionsField | None = None) -> InputDoc | InputProblem | None:
     """One JSON Lines record (None for a blank line)."""
     line = line.removesuffix("\n").removesuffix("\r")
     if not line.strip():
@@ -262,12 +297,22 @@ def _jsonl_record(line: str, where: str, errors: str, field: str, id_field: str 
         return InputProblem(where, f"no text field {field!r} (a string) in this JSON object")
     doc_id = obj.get(id_field) if id_field else None
     name_ = str(doc_id) if doc_id is not None else where
+    given: tuple[GivenMention, ...] = ()
+    if mentions is not None:
+        try:
+            given = mentions.read(obj, obj[field])
+        except InputError as e:
+            return InputProblem(where, str(e))
     doc = clean_surrogates(obj[field], name_, errors)
-    return InputDoc(_SURROGATE.sub("\ufffd", name_), doc.text, doc.replaced) if isinstance(doc, InputDoc) else doc
+    if isinstance(doc, InputDoc) and given and len(doc.text) != len(obj[field]):
+        return InputProblem(where, "lone surrogates were skipped, so the mentions' offsets no longer fit "
+                                   "the text (use --encoding-errors replace)")
+    return InputDoc(_SURROGATE.sub("\ufffd", name_), doc.text, doc.replaced, given) if isinstance(doc, InputDoc) \
+        else doc
 
 
-def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str | None
-                ) -> Iterator[InputDoc | InputProblem]:
+def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str | None,
+                mentions: MentionsField | None = None) -> Iterator[InputDoc | InputProblem]:
     """JSON Lines from a whole decoded file (used for UTF-16 files)."""
     decoded = decode(data, name, errors)
     if isinstance(decoded, InputProblem):
@@ -275,10 +320,10 @@ def _jsonl_docs(data: bytes, name: str, errors: str, field: str, id_field: str |
         return
     pending = decoded.replaced
     for lineno, line in enumerate(decoded.text.split("\n"), 1):
-        doc = _jsonl_record(line, f"{name}:{lineno}", errors, field, id_field)
+        doc = _jsonl_record(line, f"{name}:{lineno}", errors, field, id_field, mentions)
         if isinstance(doc, InputDoc):
             # bytes replaced while decoding the file are counted once, with its first document
-            doc, pending = InputDoc(doc.id, doc.text, doc.replaced + pending), 0
+            doc, pending = replace(doc, replaced=doc.replaced + pending), 0
         if doc is not None:
             yield doc
 

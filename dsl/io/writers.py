@@ -1,4 +1,4 @@
-"""Output formats for mentions and tokens: JSON Lines (for tools), TSV, and a table for people.
+"""Output formats for mentions and tokens: JSON Lines (for tools), TSV, IOB (for NER tools), a table for people.
 
 Every writer emits whole lines and flushes after each document, so `| head` and killed runs
 leave only complete records. Arabic stays readable in a terminal in `table` format because
@@ -6,6 +6,7 @@ each row ends with the (right-to-left) text, after the fixed-width left-to-right
 """
 from __future__ import annotations
 
+import bisect
 import json
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -14,7 +15,9 @@ from typing import IO, Any
 from dsl.doc.mention import Arg, Mention
 from dsl.doc.token import Token
 
-FORMATS = ("jsonl", "tsv", "table")
+FORMATS = ("jsonl", "tsv", "table", "iob")
+#: The line that starts each document of `--format iob` (CoNLL's document separator, in two columns).
+IOB_DOCSTART = "-DOCSTART- O"
 
 
 def width(s: str) -> int:
@@ -46,10 +49,46 @@ def mention_json(m: Mention, doc_id: str | None) -> str:
     return json.dumps(d, ensure_ascii=False)
 
 
+def iob_lines(text: str, mentions: Sequence[Mention]) -> list[str]:
+    """One document as IOB2 lines: `word TAG` per word of the text, a blank line after each sentence.
+
+    Words are the text's tokens with their clitics (`وحفتر`), as annotated corpora tag them;
+    a mention tags every word its characters overlap (`B-Person`, `I-Person`). Words carry one
+    tag, so of mentions that share words the longest (then the first) is kept: pass the labels
+    you want (`--labels Person`) to choose. `arabic-ie evaluate` reads this format back.
+    """
+    from dsl.text.tokenize import scan, split_spans
+    words = scan(text)
+    starts = [w[0] for w in words]
+    ends = [w[1] for w in words]
+    tags = ["O"] * len(words)
+    taken = [False] * len(words)
+    for m in sorted(mentions, key=lambda m: (-(m.end - m.start), m.start, m.label)):
+        i = bisect.bisect_right(ends, m.start)      # the first word ending after the mention starts
+        j = bisect.bisect_left(starts, m.end) - 1   # the last word starting before it ends
+        if i > j or any(taken[i:j + 1]):
+            continue
+        for k in range(i, j + 1):
+            taken[k] = True
+            tags[k] = ("B-" if k == i else "I-") + m.label
+    lines: list[str] = []
+    for a, b in split_spans(text, words):
+        lines += [f"{text[words[k][0]:words[k][1]]} {tags[k]}" for k in range(a, b)]
+        lines.append("")
+    return lines
+
+
 def write_mentions(out: IO[str], mentions: Sequence[Mention], doc_id: str, fmt: str, *,
-                   header: bool = False) -> None:
-    """Write one document's mentions in `fmt`; `header` prints the TSV/table header first."""
-    if fmt == "jsonl":
+                   header: bool = False, text: str | None = None) -> None:
+    """Write one document's mentions in `fmt`; `header` prints the TSV/table header first.
+
+    `iob` needs the document's `text` (it writes every word, tagged or not).
+    """
+    if fmt == "iob":
+        if text is None:
+            raise ValueError("the iob format needs the document's text")
+        out.write("\n".join([IOB_DOCSTART, "", *iob_lines(text, mentions)]) + "\n")
+    elif fmt == "jsonl":
         for m in mentions:
             out.write(mention_json(m, doc_id) + "\n")
     elif fmt == "tsv":
@@ -89,7 +128,7 @@ class StreamSink(Sink):
         self.out, self.fmt, self.count = out, fmt, 0
 
     def write(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> None:
-        write_mentions(self.out, mentions, doc_id, self.fmt, header=(self.count == 0))
+        write_mentions(self.out, mentions, doc_id, self.fmt, header=(self.count == 0), text=text)
         self.count += 1
 
 

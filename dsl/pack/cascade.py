@@ -116,11 +116,13 @@ def _rerun(indexed: list[tuple[int, CompiledRule]], changed: set[str]) -> list[t
 
 
 def run(pack: Pack, doc: Document, *, only_rules: Sequence[str] | None = None,
-        observer: RuleObserver | None = None) -> RunResult:
+        observer: RuleObserver | None = None, given: Sequence[Mention] = ()) -> RunResult:
     """Run every enabled rule of `pack` over `doc` (or only the rules named in `only_rules`).
 
     `observer.rule_ran` is called after each rule's search, with the context it searched and
     the time it took (the rule-writer tools use it; without an observer nothing is timed).
+    `given`: mentions from outside (a model's entities, `dsl.doc.given`), which join the
+    gazetteers' before the first phase and go through the same overlap policy.
     """
     mentions: dict[str, list[Mention]] = defaultdict(list)
     removals: list[Removal] = []
@@ -128,6 +130,8 @@ def run(pack: Pack, doc: Document, *, only_rules: Sequence[str] | None = None,
     for g in pack.gazetteer_labels():
         for m in g.mentions(doc):
             mentions[m.label].append(m)
+    for m in given:
+        mentions[m.label].append(m)
     for label in list(mentions):
         kept, rem = resolve_overlaps(mentions[label], pack.policy(label))
         mentions[label] = kept

@@ -21,6 +21,7 @@ from typing import Any
 
 from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.doc.document import Document
+from dsl.doc.given import read_given, snap_given
 from dsl.doc.mention import Mention, new_mention
 from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
@@ -28,6 +29,7 @@ from dsl.gazetteer.format import Entry, GazetteerSource, read_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.pack.cascade import RunResult, run
 from dsl.pack.index import CompiledPack, compile_phases
+from dsl.pack.shipped import default_packs
 from dsl.pack.source import (
     DocumentSetDecl,
     ExampleDecl,
@@ -152,6 +154,7 @@ class Pack:
     sources: tuple[str, ...]
     warnings: tuple[DslError, ...]   # e.g. rules reading labels nothing produces
     compiled: CompiledPack = field(repr=False)
+    attributes: tuple[str, ...] = ()   # Token.extra attributes the packs declare (`attributes:`), sorted
 
     # Read-only mappings (MappingProxyType) cannot be pickled as such: they travel as dicts.
     def __getstate__(self) -> dict[str, Any]:
@@ -171,10 +174,13 @@ class Pack:
         return cls._build(*read_sources(text=str(path_or_text), allow_paths=allow_paths))
 
     @classmethod
-    def load(cls, paths: Iterable[str | os.PathLike[str]], *, allow_paths: Sequence[str | Path] = (),
-             cache: bool = False) -> Pack:
-        """Load packs (files, or folders of `*.yaml`) and their imports as one compiled pack."""
-        files = expand_pack_paths(paths)
+    def load(cls, paths: Iterable[str | os.PathLike[str]] | None = None, *,
+             allow_paths: Sequence[str | Path] = (), cache: bool = False) -> Pack:
+        """Load packs (files, or folders of `*.yaml`) and their imports as one compiled pack.
+
+        With no `paths`, the default packs: `$ARABIC_IE_RULES`, else the shipped ones.
+        """
+        files = expand_pack_paths(default_packs().paths if paths is None else paths)
         if not files:
             raise PackError("no rule packs given (no *.yaml files found)")
         key = _cache_key(files, allow_paths) if cache else None
@@ -203,15 +209,30 @@ class Pack:
         return self.analyzer.analyze(text, id=id)
 
     def run(self, text_or_doc: str | Document, *, id: str | None = None,
-            only_rules: Sequence[str] | None = None) -> RunResult:
-        """Run the cascade; the result holds every mention (internal ones too) and overlap removals."""
+            only_rules: Sequence[str] | None = None, mentions: Iterable[Any] | None = None,
+            echo_mentions: bool = False) -> RunResult:
+        """Run the cascade; the result holds every mention (internal ones too) and overlap removals.
+
+        `mentions`: entities found by a model, as input to the rules (see `match`).
+        """
         doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
         allowed = self.closure(only_rules) if only_rules is not None else None
-        return run(self, doc, only_rules=allowed)
+        given = ()
+        if mentions is not None:
+            given = snap_given(doc, read_given(mentions, doc.text, output=echo_mentions, id=doc.id))
+        return run(self, doc, only_rules=allowed, given=given)
 
-    def match(self, text_or_doc: str | Document, *, id: str | None = None) -> list[Mention]:
-        """The output mentions of `text_or_doc`, in text order."""
-        return self.run(text_or_doc, id=id).output()
+    def match(self, text_or_doc: str | Document, *, id: str | None = None,
+              mentions: Iterable[Any] | None = None, echo_mentions: bool = False) -> list[Mention]:
+        """The output mentions of `text_or_doc`, in text order.
+
+        `mentions` are entities from a statistical NER (or any source), as input to the rules:
+        `[{"label": "Person", "start": 14, "end": 24}, ...]`, character offsets into the text
+        (see `dsl.doc.given`). They enter the cascade before its first phase, as mentions of
+        their label (`@Person` sees them), and are output only with `echo_mentions=True`
+        (rule `input`). A bad entry raises `InputError` naming it.
+        """
+        return self.run(text_or_doc, id=id, mentions=mentions, echo_mentions=echo_mentions).output()
 
     # --- helpers used by the cascade and the tools --------------------------------------------------
     def policy(self, label: str) -> str:
@@ -348,14 +369,20 @@ class _Builder:
                 overlap[lab] = pol
 
         macros = {m.name: (m.source.text, m.source.origin) for s in srcs for m in s.macros}
+        # Attributes from another analyzer (`attributes:`): declared by any of the packs, readable by all,
+        # like macros and sets.
+        attributes = frozenset(a.name for s in srcs for a in s.attributes)
         env = CompileEnv(macros=macros, sets=sets, dynamic_sets=frozenset(dsets), labels=frozenset(labels),
-                         analyze_literal=_literal_analyzer(analyzer))
+                         extra_attributes=attributes, analyze_literal=_literal_analyzer(analyzer))
         compiled: list[CompiledRule] = []
         for r in rdecls:
             try:
                 prog = compile_pattern(r.pattern.text, env, origin=r.pattern.origin, name=r.name)
-            except PatternError as e:
-                self.errors.append(self._in_file(e))
+            except PatternError as e:   # every mistake of the pattern (PatternErrors), each reported once
+                for one in (e.errors if isinstance(e, ErrorList) else [e]):
+                    placed = self._in_file(one)
+                    if not any(x.pos == placed.pos and x.message == placed.message for x in self.errors):
+                        self.errors.append(placed)
                 continue
             needs = set(prog.labels_used) | {dsets[s].label for s in prog.sets_used if s in dsets}
             caps = set(getattr(prog, "capture_names", ()) or ())
@@ -386,7 +413,7 @@ class _Builder:
         files = tuple([str(s.path) for s in srcs] + [str(g.path) for g in gdecls])
         return Pack(name, analyzer, MappingProxyType(gazetteers), MappingProxyType(sets), MappingProxyType(dsets),
                     tuple(compiled), tuple(phases), MappingProxyType(overlap), files, tuple(s.name for s in srcs),
-                    tuple(self._in_file(w) for w in warnings), compile_phases(phases))
+                    tuple(self._in_file(w) for w in warnings), compile_phases(phases), tuple(sorted(attributes)))
 
     def phases(self, rules: list[CompiledRule], gaz_labels: set[str]) -> list[Phase]:
         """Stratify rules by the labels they read: a label's phase follows every label it needs.
@@ -474,16 +501,10 @@ def _cache_key(files: list[Path], allow_paths: Sequence[str | Path]) -> str | No
 
 
 def load_default_pack(cache: bool = True) -> Pack:
-    """The packs shipped in `rules/` (see `default_rules_dir`)."""
-    return Pack.load([default_rules_dir()], cache=cache)
+    """The packs that run when none is named: `$ARABIC_IE_RULES`, else the shipped ones (`dsl.pack.shipped`)."""
+    return Pack.load(cache=cache)
 
 
 def default_rules_dir() -> Path:
-    """`$ARABIC_IE_RULES`, else `./rules` when it exists, else the `rules/` folder shipped beside the package."""
-    env = os.environ.get("ARABIC_IE_RULES")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "rules"
-    if here.is_dir() and any(here.glob("*.yaml")):
-        return here
-    return Path(__file__).resolve().parent.parent.parent / "rules"
+    """The first of the default packs (see `dsl.pack.shipped.default_packs`): kept for callers that want one path."""
+    return default_packs().paths[0]

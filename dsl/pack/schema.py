@@ -27,6 +27,9 @@ PACK = _fields(
     Field("version", "str", "The pack's version, e.g. \"1.2.0\"."),
     Field("description", "str", "What the pack extracts, in a sentence or two."),
     Field("imports", "list[str]", "Other packs to load first, by path relative to this file."),
+    Field("attributes", "list[str]", "Token attributes from another analyzer that the rules read "
+          "(`[pos=\"noun\"]`), e.g. `[pos, lemma]`: read from `Token.extra` (tokens from "
+          "`Document.from_tokens` or the spaCy component)."),
     Field("overlap", "overlap", "Overlap policy: `longest` (default) or `keep_all`, or a mapping label -> policy "
           "with an optional `default`."),
     Field("gazetteers", "map[gazetteer]", "Gazetteers by name: usable as sets (`[stem in NAME]`) and, "

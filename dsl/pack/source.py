@@ -17,6 +17,7 @@ import regex
 
 from dsl.errors import DslError, Origin, PackError, SourcePos
 from dsl.pack import schema
+from dsl.pack.shipped import SHIPPED_PREFIX, shipped_pack, shipped_pack_names
 from dsl.pack.yamlsafe import YNode, read_yaml
 
 _RULE_NAME = regex.compile(r"[\w.\-]+")
@@ -119,6 +120,14 @@ class MacroDecl:
     pos: SourcePos
 
 
+@dataclass(frozen=True, slots=True)
+class AttributeDecl:
+    """A token attribute from another analyzer that the pack's rules may read (`attributes:`)."""
+
+    name: str
+    pos: SourcePos
+
+
 @dataclass
 class PackSource:
     """One pack file, validated."""
@@ -129,6 +138,8 @@ class PackSource:
     description: str = ""
     imports: list[Path] = field(default_factory=list)
     import_pos: dict[Path, SourcePos] = field(default_factory=dict)   # where each import is written
+    attributes: list[AttributeDecl] = field(default_factory=list)
+    shipped_imports: set[Path] = field(default_factory=set)   # imports by name (`arabic-ie:common`)
     overlap: dict[str, str] = field(default_factory=dict)
     overlap_pos: SourcePos | None = None
     gazetteers: list[GazetteerDecl] = field(default_factory=list)
@@ -309,11 +320,16 @@ class _FileReader:
         src.description = self.str_(keys.get("description"), "'description'")
         for n in self.list_(keys.get("imports"), "'imports'"):
             rel = self.str_(n, "an import")
-            if rel:
-                p = self.resolve(rel, n.pos, "import")
+            if rel.startswith(SHIPPED_PREFIX):
+                p = self.shipped(rel, n.pos)
                 if p is not None:
-                    src.imports.append(p)
-                    src.import_pos.setdefault(p, n.pos)
+                    src.shipped_imports.add(p)
+            else:
+                p = self.resolve(rel, n.pos, "import") if rel else None
+            if p is not None:
+                src.imports.append(p)
+                src.import_pos.setdefault(p, n.pos)
+        self.read_attributes(keys.get("attributes"), src)
         self.read_overlap(keys.get("overlap"), src)
         for kn, vn in self.map_(keys.get("gazetteers"), "'gazetteers'"):
             self.read_gazetteer(kn, vn, src)
@@ -344,12 +360,43 @@ class _FileReader:
                 src.rules.append(r)
         return src
 
+    def shipped(self, ref: str, pos: SourcePos) -> Path | None:
+        """The file of a shipped pack imported by name (`arabic-ie:common`), or an error with the names."""
+        name = ref[len(SHIPPED_PREFIX):]
+        p = shipped_pack(name)
+        if p is None:
+            names = shipped_pack_names()
+            hint = did_you_mean(name, names) or (f"the shipped packs are {', '.join(names)}" if names else None)
+            self.err(f"import {ref!r}: no shipped pack is named {name!r}", pos, hint)
+        return p
+
     def ident(self, n: YNode, what: str) -> str:
         v = self.str_(n, what)
         if v and not _IDENT.fullmatch(v):
             self.err(f"{what} {v!r} must be an identifier (letters, digits, '_'; not starting with a digit)", n.pos)
             return ""
         return v
+
+    def read_attributes(self, n: YNode | None, src: PackSource) -> None:
+        """`attributes: [pos, lemma]`: names of `Token.extra` attributes, neither built in nor reserved."""
+        from dsl.doc.adapters import RESERVED_KEYS
+        from dsl.pattern.program import BUILTIN_ATTRS
+        seen: set[str] = set()
+        for item in self.list_(n, "'attributes'"):
+            name = self.ident(item, "attribute name")
+            if not name:
+                continue
+            if name in BUILTIN_ATTRS:
+                self.err(f"attribute {name!r} is built in: declare only attributes from another analyzer "
+                         "(pos, lemma, ...)", item.pos)
+            elif name in RESERVED_KEYS:
+                self.err(f"attribute {name!r} cannot be declared: Document.from_tokens reads {name!r} "
+                         "itself (offsets, sentence or token number), it never reaches Token.extra", item.pos)
+            elif name in seen:
+                self.err(f"attribute {name!r} is declared twice", item.pos)
+            else:
+                seen.add(name)
+                src.attributes.append(AttributeDecl(name, item.pos))
 
     def read_overlap(self, n: YNode | None, src: PackSource) -> None:
         if n is None:
@@ -508,7 +555,9 @@ def read_sources(paths: Sequence[Path | str] = (), *, text: str | None = None, t
         src = reader.read(root)
         done[key] = src
         for imp in src.imports:
-            visit(imp, None, stack + [key], roots, src.import_pos.get(imp, SourcePos(reader.file, 1, 1)))
+            # a shipped pack imported by name reads its own gazetteers, wherever the importer is
+            sub_roots = default_roots(imp) + extra_roots if imp in src.shipped_imports else roots
+            visit(imp, None, stack + [key], sub_roots, src.import_pos.get(imp, SourcePos(reader.file, 1, 1)))
         out.append(src)
 
     if text is not None:

@@ -31,7 +31,7 @@ from typing import Any
 import regex as _re
 
 from dsl.doc.token import SHAPES, Analysis
-from dsl.errors import Origin, PatternError, SourcePos
+from dsl.errors import Origin, PatternError, PatternErrors, SourcePos
 from dsl.pattern import syntax as S
 from dsl.pattern.parser import error_node, parse_pattern
 from dsl.pattern.program import (
@@ -164,6 +164,23 @@ class _Resolver:
         self.sets: set[str] = set()
         self.literals: dict[str, list[Any]] = {}
         self.nodes = 0   # AST nodes built so far, bounded by MAX_EXPANDED_NODES
+        self.errors: list[PatternError] = []
+
+    def fail(self, err: PatternError) -> None:
+        """Record a mistake and go on resolving, so one pass finds every mistake of a pattern.
+
+        Names, regexes, shapes and captures are checked independently of one another; the
+        limits (nesting, size) still stop at once. A macro used twice reports its mistake once.
+        """
+        if not any(e.pos == err.pos and e.message == err.message for e in self.errors):
+            self.errors.append(err)
+
+    def raise_errors(self) -> None:
+        """Raise what `fail` recorded: the error itself, or `PatternErrors` holding them all."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise PatternErrors(self.errors)
 
     # -- constraints
     def expr(self, e: S.Expr, mention: bool) -> S.Expr:
@@ -177,18 +194,21 @@ class _Resolver:
             return e
         if isinstance(e, S.InSet):
             if not mention and e.attr in BOOL_ATTRS:
-                raise error_node(e.loc, f"'{e.attr}' is a boolean attribute: write [{e.attr}] or [!{e.attr}]")
+                self.fail(error_node(e.loc, f"'{e.attr}' is a boolean attribute: write [{e.attr}] or [!{e.attr}]"))
             known = set(self.env.sets) | set(self.env.dynamic_sets)
             if e.set not in known:
-                raise error_node(e.set_loc, f"unknown set '{e.set}'", _did_you_mean(e.set, known))
-            self.sets.add(e.set)
+                self.fail(error_node(e.set_loc, f"unknown set '{e.set}'", _did_you_mean(e.set, known)))
+            else:
+                self.sets.add(e.set)
             return e
         assert isinstance(e, S.Compare)
         if not mention and e.attr in BOOL_ATTRS:
-            raise error_node(e.loc, f"'{e.attr}' is a boolean attribute: write [{e.attr}] or [!{e.attr}]")
+            self.fail(error_node(e.loc, f"'{e.attr}' is a boolean attribute: write [{e.attr}] or [!{e.attr}]"))
+            return e
         v = e.value
         if e.op in ("~", "!~") and not isinstance(v, S.Regex):
-            raise error_node(e.loc, f"'{e.op}' searches with a regex: write {e.attr}{e.op}/.../")
+            self.fail(error_node(e.loc, f"'{e.op}' searches with a regex: write {e.attr}{e.op}/.../"))
+            return e
         raw = e.attr == "text" and not mention
         if isinstance(v, S.Regex):
             src = v.source
@@ -197,7 +217,8 @@ class _Resolver:
             except _re.error as err:
                 col = v.loc.column + 1 + (err.pos if getattr(err, "pos", None) is not None else 0)
                 where = S.Loc(v.loc.line, col, v.loc.source)
-                raise error_node(where, f"bad regex /{src}/: {err.msg if hasattr(err, 'msg') else err}") from None
+                self.fail(error_node(where, f"bad regex /{src}/: {err.msg if hasattr(err, 'msg') else err}"))
+                return e
             if not raw:
                 src = normalize_regex_source(src)
                 try:
@@ -207,8 +228,8 @@ class _Resolver:
             return S.Compare(e.attr, e.op, S.Regex(src, v.flags, v.loc), e.loc)
         if not mention and e.attr == "shape":
             if v.value not in SHAPES:
-                raise error_node(e.loc, f"unknown shape '{v.value}': the shapes are {', '.join(SHAPES)}",
-                                 _did_you_mean(v.value, SHAPES))
+                self.fail(error_node(e.loc, f"unknown shape '{v.value}': the shapes are {', '.join(SHAPES)}",
+                                     _did_you_mean(v.value, SHAPES)))
             return e
         if raw:
             return e
@@ -218,7 +239,9 @@ class _Resolver:
         if attr in BUILTIN_ATTRS or attr in self.env.extra_attributes:
             return
         known = BUILTIN_ATTRS | set(self.env.extra_attributes)
-        raise error_node(loc, f"unknown attribute '{attr}'", _did_you_mean(attr, known))
+        hint = _did_you_mean(attr, known) or (f"an attribute from another analyzer must be declared: "
+                                               f"'attributes: [{attr}]' in the pack")
+        self.fail(error_node(loc, f"unknown attribute '{attr}'", hint))
 
     # -- patterns
     def node(self, n: S.Node, depth: int, stack: tuple[str, ...], in_look: bool,
@@ -242,8 +265,9 @@ class _Resolver:
         if isinstance(n, S.Mention):
             if n.label not in self.env.labels:
                 hint = _did_you_mean(n.label, self.env.labels) if self.env.labels else "no label is defined here"
-                raise error_node(n.loc, f"unknown label '@{n.label}'", hint)
-            self.labels.add(n.label)
+                self.fail(error_node(n.loc, f"unknown label '@{n.label}'", hint))
+            else:
+                self.labels.add(n.label)
             return S.Mention(n.label, self.expr(n.expr, True) if n.expr is not None else None, n.loc)
         if isinstance(n, S.MacroRef):
             return self.macro(n, depth, stack, in_look, open_caps)
@@ -256,19 +280,19 @@ class _Resolver:
         if isinstance(n, S.Repeat):
             body = self.node(n.body, depth + 1, stack, in_look, open_caps)
             if (n.max is None or n.max > 1) and _length(body)[0] == 0:
-                raise error_node(n.loc, "the repeated part can match zero tokens: a repeated element must "
-                                        "consume at least one token", "make it mandatory inside the repetition")
+                self.fail(error_node(n.loc, "the repeated part can match zero tokens: a repeated element must "
+                                            "consume at least one token", "make it mandatory inside the repetition"))
             return S.Repeat(body, n.min, n.max, n.lazy, n.loc)
         if isinstance(n, S.Capture):
             if in_look:
-                raise error_node(n.loc, f"capture '{n.name}' inside a lookaround: lookarounds only test, "
-                                        "they cannot capture")
+                self.fail(error_node(n.loc, f"capture '{n.name}' inside a lookaround: lookarounds only test, "
+                                            "they cannot capture"))
             if n.name in open_caps:
-                raise error_node(n.loc, f"capture '{n.name}' inside another capture '{n.name}'")
+                self.fail(error_node(n.loc, f"capture '{n.name}' inside another capture '{n.name}'"))
             body = self.node(n.body, depth + 1, stack, in_look, open_caps + (n.name,))
             if _length(body)[0] == 0:
-                raise error_node(n.loc, f"capture '{n.name}' can match zero tokens: an argument must cover "
-                                        "at least one token")
+                self.fail(error_node(n.loc, f"capture '{n.name}' can match zero tokens: an argument must cover "
+                                            "at least one token"))
             return S.Capture(n.name, body, n.loc)
         if isinstance(n, S.Look):
             return S.Look(self.node(n.body, depth + 1, stack, True, open_caps), n.ahead, n.negate, n.loc)
@@ -282,10 +306,12 @@ class _Resolver:
                 hint = f'did you mean the literal "{n.name}"?'
             else:
                 hint = _did_you_mean(n.name, macros)
-            raise error_node(n.loc, f"undefined macro '{n.name}'", hint)
+            self.fail(error_node(n.loc, f"undefined macro '{n.name}'", hint))
+            return S.TokenAtom(None, n.loc)    # stands for one token, so the checks around it go on
         if n.name in stack:
             chain = " -> ".join(stack[stack.index(n.name):] + (n.name,))
-            raise error_node(n.loc, f"recursive macro '{n.name}' ({chain})")
+            self.fail(error_node(n.loc, f"recursive macro '{n.name}' ({chain})"))
+            return S.TokenAtom(None, n.loc)
         text, origin = macros[n.name]
         body = _parse_macro(n.name, text, origin)
         return self.node(body, depth + 1, stack + (n.name,), in_look, open_caps)
@@ -299,13 +325,15 @@ class _Resolver:
             except PatternError:
                 raise
             except Exception as e:  # the text layer failed on this literal
-                raise error_node(n.loc, f"cannot analyze literal \"{n.text}\": {e}") from None
+                self.fail(error_node(n.loc, f"cannot analyze literal \"{n.text}\": {e}"))
+                return S.TokenAtom(None, n.loc)
             if any(w is None for w in words):
                 # the analyzer gave a token without analysis (punctuation, ...): fall back to words
                 words = [Analysis(stem=normalize_value(w)) for w in n.text.split()]
             self.literals[n.text] = words
         if not words:
-            raise error_node(n.loc, f"literal \"{n.text}\" contains no word")
+            self.fail(error_node(n.loc, f"literal \"{n.text}\" contains no word"))
+            return S.TokenAtom(None, n.loc)
         atoms: list[S.Node] = []
         for w in words:
             stem = S.Compare("stem", "=", S.Text(w.stem), n.loc)
@@ -548,7 +576,10 @@ def _stems_of(e: S.Expr | None, env: CompileEnv) -> frozenset[str] | None:
 def resolve(text_or_ast: str | S.Node, env: CompileEnv, *, origin: Origin | None = None) -> S.Node:
     """Parse (if needed), expand macros and shorthands, and check names: the resolved AST."""
     ast = parse_pattern(text_or_ast, origin=origin) if isinstance(text_or_ast, str) else text_or_ast
-    return _Resolver(env).node(ast, 0, (), False)
+    res = _Resolver(env)
+    node = res.node(ast, 0, (), False)
+    res.raise_errors()
+    return node
 
 
 def compile_pattern(text_or_ast: str | S.Node, env: CompileEnv | None = None, *, origin: Origin | None = None,
@@ -558,6 +589,7 @@ def compile_pattern(text_or_ast: str | S.Node, env: CompileEnv | None = None, *,
     ast = parse_pattern(text_or_ast, origin=origin) if isinstance(text_or_ast, str) else text_or_ast
     res = _Resolver(env)
     node = res.node(ast, 0, (), False)
+    res.raise_errors()     # every mistake found while resolving, at once
     lo, hi = _length(node)
     if lo == 0:
         raise error_node(ast.loc, "pattern can match zero tokens: a match must consume at least one token",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dsl.doc.mention import Arg, Mention
-from dsl.errors import SourcePos
+from dsl.errors import PackError, SourcePos
 from dsl.pack.source import ExampleDecl, ExpectDecl
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -113,8 +113,15 @@ def check_example(pack: Pack, rule: CompiledRule, ex: ExampleDecl) -> ExampleRes
 
 
 def run_examples(pack: Pack, rule_names: Iterable[str] | None = None) -> list[ExampleResult]:
-    """Every example of every enabled rule (or of the named rules), in pack order."""
+    """Every example of every enabled rule (or of the named rules), in pack order.
+
+    A name that is no rule of the pack is a `PackError` with a did-you-mean (never an empty,
+    successful run), and so is a disabled rule named explicitly.
+    """
     wanted = set(rule_names) if rule_names is not None else None
+    for name in sorted(wanted or ()):
+        if not pack.rule(name).enabled:    # pack.rule raises for an unknown name
+            raise PackError(f"rule {name!r} is disabled (enabled: false): its examples do not run", pack.rule(name).pos)
     out = []
     for r in pack.rules:
         if not r.enabled or (wanted is not None and r.name not in wanted):

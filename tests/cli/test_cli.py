@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -111,7 +112,9 @@ def test_bad_input_files_are_reported_and_the_run_goes_on(tmp_path, tiny):
 def test_missing_file_is_reported_with_its_name(tiny):
     r = cli("match", "--rules", str(tiny), "no/such/file.txt")
     assert r.returncode == 3
-    assert r.stderr.decode().strip() == "arabic-ie: no/such/file.txt: cannot read: no such file"
+    first, last = r.stderr.decode().splitlines()
+    assert first == "arabic-ie: no/such/file.txt: cannot read: no such file"
+    assert re.fullmatch(r"arabic-ie: 0 documents, 0 mentions in \d+\.\d s; 1 could not be read or matched", last)
 
 
 def test_piping_into_head_ends_quietly():
@@ -119,7 +122,8 @@ def test_piping_into_head_ends_quietly():
     r = subprocess.run(["bash", "-c", cmd], capture_output=True, cwd=ROOT, timeout=300)
     assert r.returncode == 0
     assert len(r.stdout.decode().splitlines()) == 1
-    assert r.stderr == b""
+    # nothing on stderr but, if the run finished writing before head closed the pipe, its summary
+    assert re.fullmatch(r"(arabic-ie: \d+ documents?, \d+ mentions? in [^\n]*\n)?", r.stderr.decode())
 
 
 def test_test_command_reports_and_exits(tmp_path, tiny):
@@ -194,3 +198,56 @@ def test_cached_pack_positions_follow_the_working_directory(tmp_path):
     out = r2.stdout.decode()
     assert "defined at rules/persons.yaml" not in out
     assert f"defined at {ROOT / 'rules' / 'persons.yaml'}:" in out  # outside the cwd: absolute
+
+
+def test_help_examples_name_rules_and_packs_that_exist():
+    """Every `--rule NAME` and `rules/...yaml` in a command's examples is in the shipped packs."""
+    from dsl.cli.main import build_parser
+    from dsl.pack.pack import Pack
+    names = {r.name for r in Pack.load([ROOT / "rules"]).rules}
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    checked = 0
+    for cmd, parser in sub.choices.items():
+        examples = parser.epilog or ""
+        for rule in re.findall(r"--rule (\S+)", examples):
+            assert rule in names, f"arabic-ie {cmd} --help names the rule {rule!r}, which does not exist"
+            checked += 1
+        for path in re.findall(r"\brules/\S+\.yaml", examples):
+            assert (ROOT / path).is_file(), f"arabic-ie {cmd} --help names {path}, which does not exist"
+    assert checked >= 3
+
+
+def test_an_unknown_rule_is_an_error_with_a_suggestion(tiny):
+    r = cli("test", "--rule", "rankd", str(tiny))
+    assert r.returncode == 2 and r.stdout == b""
+    assert r.stderr.decode() == "arabic-ie: --rule: no rule named 'rankd' in the pack (did you mean 'ranked'?)\n"
+
+
+def test_usage_errors_name_the_command_once():
+    r = cli("match", "--workers", "0", "-")
+    assert r.returncode == 2
+    assert r.stderr.decode().splitlines()[-1] == ("arabic-ie match: argument --workers: expected a number of "
+                                                  "processes (1 or more) or 'auto', not '0'")
+
+
+def test_check_lists_every_error_of_one_pattern_and_a_shared_macro_once(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nmacros:\n  M: '[stem in nope]'\nrules:\n  - name: a\n    label: X\n"
+                   "    pattern: 'M [lemma=\"x\"] @Persn'\n  - name: b\n    label: X\n    pattern: 'M [stem=\"y\"]'\n",
+                   encoding="utf-8")
+    r = cli("check", str(bad))
+    assert r.returncode == 2
+    firsts = [x for x in r.stderr.decode().splitlines() if x.startswith(str(bad))]
+    assert firsts == [f"{bad}:3:16: unknown set 'nope'",
+                      f"{bad}:7:18: unknown attribute 'lemma' (an attribute from another analyzer must be declared: "
+                      "'attributes: [lemma]' in the pack)",
+                      f"{bad}:7:29: unknown label '@Persn'"]
+    assert r.stderr.decode().splitlines()[-1] == "arabic-ie: 3 errors"
+
+
+def test_a_disabled_rule_named_with_rule_is_an_error(tmp_path):
+    pack = tmp_path / "off.yaml"
+    pack.write_text(TINY_PACK.replace("    span: name\n", "    span: name\n    enabled: false\n"), encoding="utf-8")
+    r = cli("test", "--rule", "ranked", str(pack))
+    assert r.returncode == 2
+    assert r.stderr.decode().strip().endswith("rule 'ranked' is disabled (enabled: false): its examples do not run")

@@ -354,3 +354,67 @@ def test_report_in_headless_chromium(tmp_path: Path):
     after.unlink(missing_ok=True)
     _run_chromium(binary, "--hide-scrollbars", "--window-size=1280,1300", f"--screenshot={after}", probe.as_uri())
     assert after.is_file() and after.stat().st_size > 20_000
+
+
+# ---------------------------------------------------------------- large corpora: pages
+
+def _docs(n: int) -> list[tuple[str, str, list[Mention]]]:
+    return [(f"doc-{k}.txt", TEXT, meeting_doc()) for k in range(1, n + 1)]
+
+
+def test_a_report_written_to_a_file_is_split_into_linked_pages(tmp_path: Path):
+    out = tmp_path / "report.html"
+    with open(out, "w", encoding="utf-8") as f:
+        sink = HtmlSink(f, labels=["Location", "Meeting", "Person"], page_size=2, path=out)
+        for doc in _docs(5):
+            sink.write(*doc)
+        sink.close()
+    pages = [out, tmp_path / "report-2.html", tmp_path / "report-3.html"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in pages)
+    texts = [p.read_text(encoding="utf-8") for p in pages]
+    for k, page in enumerate(texts, 1):
+        assert "5 documents &middot; 15 mentions" in page          # the counts of the whole run, on every page
+        assert f"Page {k} of 3: documents" in page
+        assert f"<title>arabic-ie report (page {k} of 3)</title>" in page
+        assert page.count("<b>" + str(k) + "</b>") == 2               # the page links, above and below
+        parse(page)                                                   # well formed
+    assert [re.findall(r'<section class="doc" id="doc(\d+)"', t) for t in texts] == [["1", "2"], ["3", "4"], ["5"]]
+    assert 'href="report-2.html" rel="next"' in texts[0] and 'href="report-2.html" rel="prev"' in texts[2]
+    index = re.findall(r'<tr><td><a href="([^"]+)">doc-(\d)\.txt</a>', texts[0])
+    assert index == [("report.html#doc1", "1"), ("report.html#doc2", "2"), ("report-2.html#doc3", "3"),
+                     ("report-2.html#doc4", "4"), ("report-3.html#doc5", "5")]
+    assert "Index of the" not in texts[1]
+
+
+def test_a_report_on_standard_output_shows_the_first_page_and_says_what_it_leaves_out():
+    page = render_html(_docs(5), page_size=2)
+    assert len(re.findall(r'<section class="doc"', page)) == 2
+    assert "5 documents &middot; 15 mentions" in page
+    assert "Showing documents 1&ndash;2 of 5" in page and "--output report.html" in page
+    assert "Showing" not in render_html(_docs(5), page_size=0) and "Showing" not in render_html(_docs(2), page_size=2)
+    assert len(re.findall(r'<section class="doc"', render_html(_docs(5), page_size=0))) == 5
+
+
+def test_a_shorter_rerun_removes_its_own_stale_pages_only(tmp_path: Path):
+    out = tmp_path / "report.html"
+
+    def write(n: int) -> None:
+        with open(out, "w", encoding="utf-8") as f:
+            sink = HtmlSink(f, page_size=1, path=out)
+            for doc in _docs(n):
+                sink.write(*doc)
+            sink.close()
+
+    write(3)
+    (tmp_path / "report-5.html").write_text("mine", encoding="utf-8")
+    write(1)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report-5.html", "report.html"]
+
+
+def test_match_html_page_size_and_output(tmp_path: Path):
+    out = tmp_path / "r.html"
+    r = cli("match", "--format", "html", "--html-page-size", "1", "--output", str(out), *map(str, EXAMPLES))
+    assert r.returncode == 0, r.stderr.decode()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r-2.html", "r.html"]
+    r = cli("match", "--format", "html", "--html-page-size", "-1", str(EXAMPLES[0]))
+    assert r.returncode == 2 and "expected a number of documents (0 for one page), not '-1'" in r.stderr.decode()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -124,7 +125,9 @@ def test_piping_into_head_ends_quietly_in_every_format(tmp_path, corpus, fmt):
     shell = " ".join(cmd("--rules", str(pack), "--format", fmt, *docs)) + " | head -n 3"
     r = subprocess.run(["bash", "-o", "pipefail", "-c", shell], capture_output=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert len(r.stdout.decode().splitlines()) == 3 and r.stderr == b""
+    assert len(r.stdout.decode().splitlines()) == 3
+    # nothing on stderr but, if the run finished writing before head closed the pipe, its summary
+    assert re.fullmatch(r"(arabic-ie: [\d,]+ documents?, [\d,]+ mentions? in [^\n]*\n)?", r.stderr.decode())
 
 
 def test_tokens_into_head_ends_quietly(tmp_path):

@@ -54,7 +54,7 @@ def test_the_command_line_prints_a_regex_timeout_as_one_warning_line(tmp_path, c
     text = write(tmp_path, "a.txt", "a" * 200 + " " + "a" * 201 + "\n")
     with warnings.catch_warnings():
         warnings.simplefilter("default")
-        code = main(["match", "--no-cache", "--rules", str(pack), str(text)])
+        code = main(["match", "--quiet", "--no-cache", "--rules", str(pack), str(text)])
     out = capsys.readouterr()
     assert code == 0 and out.out == ""
     assert out.err.replace(str(tmp_path) + "/", "").splitlines() == [

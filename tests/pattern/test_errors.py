@@ -297,3 +297,28 @@ def test_origin_without_readable_file_pads_the_line():
         <pattern>:4:13: unknown attribute 'stm' (did you mean 'stem'?)
                        [stm="x"]
                         ^""")
+
+
+def test_every_mistake_of_a_pattern_is_reported_at_once():
+    """Names, regexes and captures are checked independently: one compile lists them all, in order."""
+    from dsl.errors import ErrorList, PatternErrors
+    with pytest.raises(PatternError) as info:
+        compile_pattern('[stem in titels] [lemma="x"] @Persn (?<a> [norm=/(/]) undefined_macro', ENV)
+    e = info.value
+    assert isinstance(e, PatternErrors) and isinstance(e, ErrorList)
+    assert [x.one_line() for x in e.errors] == [
+        "<pattern>:1:10: unknown set 'titels' (did you mean 'titles'?)",
+        "<pattern>:1:19: unknown attribute 'lemma' (an attribute from another analyzer must be declared: "
+        "'attributes: [lemma]' in the pack)",
+        "<pattern>:1:30: unknown label '@Persn' (did you mean 'Person'?)",
+        "<pattern>:1:51: bad regex /(/: missing )",
+        "<pattern>:1:55: undefined macro 'undefined_macro'",
+    ]
+    assert e.pos == e.errors[0].pos                # read as one error, it is the first
+
+
+def test_a_mistake_in_a_macro_used_twice_is_reported_once():
+    env = CompileEnv(macros={"M": ("[stem in nope]", None)})
+    with pytest.raises(PatternError) as info:
+        compile_pattern("M M", env)
+    assert not hasattr(info.value, "errors") and "unknown set 'nope'" in info.value.one_line()

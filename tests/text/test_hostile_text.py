@@ -31,8 +31,8 @@ def pack(tmp_path: Path) -> Path:
 
 def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, pack: Path, *args: str
         ) -> tuple[int, list[dict], list[str]]:
-    """`arabic-ie match` in-process: exit code, JSON records, stderr lines (tmp folder removed)."""
-    code = main(["match", "--no-cache", "--rules", str(pack), *args])
+    """`arabic-ie match` in-process: exit code, JSON records, stderr lines (tmp folder removed; no summary line)."""
+    code = main(["match", "--quiet", "--no-cache", "--rules", str(pack), *args])
     out = capsys.readouterr()
     records = [json.loads(line) for line in out.out.splitlines()]
     return code, records, out.err.replace(str(tmp_path) + "/", "").splitlines()
