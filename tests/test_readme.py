@@ -93,7 +93,11 @@ def test_gazetteer_figures_are_the_loaded_counts():
     from dsl.pack.pack import Pack
     pack = Pack.load([ROOT / "rules"])
     gazetteer_files = [Path(f).name for f in pack.files if f.endswith(".txt")]   # in declaration order
-    counts = dict(zip(gazetteer_files, (len(use.gazetteer) for use in pack.gazetteers.values()), strict=True))
+    # the entries written in the files (a gazetteer declared `variants: spelling` also loads
+    # generated spelling variants, marked variant=spelling, which the files do not hold)
+    written = (sum(1 for i in range(len(use.gazetteer)) if use.gazetteer.entry(i).get("variant") != "spelling")
+               for use in pack.gazetteers.values())
+    counts = dict(zip(gazetteer_files, written, strict=True))
     said = re.search(r"The shipped files \((\d+) files, ([\d,]+) entries", README)
     assert (int(said.group(1)), int(said.group(2).replace(",", ""))) == (len(counts), sum(counts.values()))
     table = (ROOT / "gazetteers" / "README.md").read_text(encoding="utf-8")

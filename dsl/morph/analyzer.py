@@ -371,6 +371,17 @@ class Analyzer:
                                     classify(a.stem, definite=a.definite, suffixed=bool(a.suf))))
         return tuple(out)
 
+    def with_lex(self, doc: Document) -> Document:
+        """`doc` with the word lexicon's class on every reading that has none (`Analysis.lex`):
+        for documents made of another analyzer's tokens (`Document.from_tokens`), so that rules
+        testing `lex` work on them too. Readings that bring their own `lex` keep it; `doc`
+        itself is returned when nothing is missing."""
+        toks = doc.tokens
+        if not any(not a.lex and _ARABIC_WORD.fullmatch(a.stem) for t in toks for a in t.analyses):
+            return doc
+        new = tuple(t._replace(analyses=self._classified(t.analyses)) for t in toks)
+        return Document(doc.text, new, doc.sentences, doc.id)
+
     def _hamza_mask(self, raw: str, n: str) -> int:
         """Bit p set when normalized position p (< 4) was written with a hamza/madda alef."""
         if not self._alef_on or _HAMZA_RE.search(raw, 0, 16) is None:

@@ -27,6 +27,7 @@ from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
 from dsl.gazetteer.format import Entry, GazetteerSource, read_entries
 from dsl.gazetteer.index import Gazetteer
+from dsl.morph.analyzer import made_by_analyzer
 from dsl.pack.cascade import RunResult, run
 from dsl.pack.index import CompiledPack, compile_phases
 from dsl.pack.shipped import default_packs
@@ -216,6 +217,8 @@ class Pack:
         `mentions`: entities found by a model, as input to the rules (see `match`).
         """
         doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
+        if not made_by_analyzer(doc):
+            doc = self.analyzer.with_lex(doc)   # another analyzer's tokens: the word lexicon's `lex`
         allowed = self.closure(only_rules) if only_rules is not None else None
         given = ()
         if mentions is not None:

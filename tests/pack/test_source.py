@@ -295,3 +295,16 @@ def test_a_gazetteer_declared_variants_spelling_matches_the_spellings_of_the_pre
     # a variant that is an ordinary word, or one with a pronoun, is left out: بوس (kiss) is no
     # spelling of بوش, جمعه (he gathered it) none of جمعة
     assert pack.run("بوس جمعه").mentions == []
+
+
+def test_another_analyzers_tokens_get_lex_from_the_packs_lexicon(tmp_path):
+    from dsl import Document, Pack
+    write(tmp_path, "names.txt", "نافعة\n")
+    write(tmp_path, "words.txt", "كوماتسو\n")
+    pack = Pack.load([write(tmp_path, "lex.yaml", LEXICON_PACK)])
+    doc = Document.from_tokens([{"text": "وقال", "pre": "و", "stem": "قال"}, {"text": "لاريجاني"},
+                                {"text": "نافعة"}, {"text": "كوماتسو", "lex": "unknown"}])
+    assert [t.lex for t in doc.tokens] == ["", "", "", "unknown"]      # as given
+    # the pack fills the missing classes (its gazetteers included); a given class is kept
+    assert [m.text for m in pack.match(doc)] == ["لاريجاني", "نافعة", "كوماتسو"]
+    assert [t.lex for t in pack.analyzer.with_lex(doc).tokens] == ["common", "unknown", "unknown", "unknown"]
