@@ -5,6 +5,9 @@
 * `Analyzer.analyze` builds tokens with `tuple.__new__`: equal to `Token(...)`.
 * `dsl.frozen.constructor` fills frozen dataclasses directly: the same objects as `cls(*args)`,
   still read-only (mentions, arguments, matches and captures are built that way per match).
+* `dsl.frozen.collector_paused` pauses the cyclic garbage collector while a document is
+  matched: it nests, it is safe across threads, it leaves a collector the caller disabled
+  disabled, and matching makes no reference cycle, so nothing waits for the collector.
 * `Gazetteer.find` runs one Aho-Corasick automaton over two byte codes per token (and walks
   the trie only where the automaton cannot decide alone): same matches as walking the trie
   from every token (the loop it replaced, kept here as the reference), on documents of the
@@ -14,6 +17,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,7 +28,7 @@ from hypothesis import strategies as st
 from dsl.doc.document import Document
 from dsl.doc.mention import Arg, Mention
 from dsl.doc.token import Token
-from dsl.frozen import constructor
+from dsl.frozen import collector_paused, constructor
 from dsl.gazetteer.format import parse_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.gazetteer.scanner import GazMatch
@@ -80,6 +85,89 @@ def test_fast_constructors_build_what_the_dataclass_builds(cls, args):
         made.start = 0
     if cls in (Arg, Capture):          # slotted, all fields compared: hashable like the original
         assert hash(made) == hash(plain)
+
+
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_paused_inside_and_back_after(collector_on):
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():            # nested (the analyzer inside a pack's run)
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("an error inside still resumes the collector")
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_disabled_stays_disabled(collector_on):
+    gc.disable()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+def test_overlapping_pauses_in_threads_resume_the_collector_only_at_the_end(collector_on):
+    inside, leave = threading.Barrier(3), threading.Event()
+    states = []
+
+    def work(wait: bool) -> None:
+        with collector_paused():
+            inside.wait(5)
+            if wait:
+                leave.wait(5)
+        states.append(gc.isenabled())
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in (False, True)]
+    for t in threads:
+        t.start()
+    inside.wait(5)                         # both threads are inside
+    threads[0].join(5)
+    assert states == [False]               # the first left; the second still runs paused
+    leave.set()
+    threads[1].join(5)
+    assert gc.isenabled()
+
+
+def test_pack_match_pauses_the_collector_and_makes_no_reference_cycle(collector_on):
+    from dsl.pack.pack import load_default_pack
+    pack = load_default_pack()
+    texts = [p.read_text(encoding="utf-8") for p in EXAMPLES]
+    pack.match(texts[0])
+    runs = []
+    threshold = gc.get_threshold()
+    gc.callbacks.append(lambda phase, info: runs.append(phase))
+    gc.set_threshold(1)                    # a collection at every allocation, unless paused
+    try:
+        for t in texts:
+            runs.clear()
+            pack.match(t)
+            assert runs.count("start") <= 4, runs.count("start")   # (a few at the call's edges, not thousands)
+            runs.clear()
+            pack.run(t)
+            assert runs.count("start") <= 4, runs.count("start")
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.pop()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)         # keep what a collection frees, to look at it
+    try:
+        for t in texts:
+            assert pack.match(t)
+            pack.run(t)
+        gc.collect()
+        assert gc.garbage == []            # nothing was left for the collector: no cycle was made
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
 
 
 def test_a_dataclass_with_post_init_keeps_its_own_constructor():

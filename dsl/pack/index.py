@@ -45,6 +45,7 @@ matcher (in the compiled-pack cache, or sent to a worker) carries its index, not
 """
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
@@ -73,9 +74,10 @@ from dsl.pattern.program import (
     get_value,
     holds_on_token,
 )
-from dsl.pattern.vm import Match, MatchContext, Run, sentence_windows
+from dsl.pattern.vm import LightMatch, Match, MatchContext, Run, light_match, match_of, sentence_windows
 
-__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "compile_phases", "required_literal"]
+__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "HitSpec", "compile_phases", "hit_spec",
+           "required_literal"]
 
 #: Attributes an index key may name (strings read from an analysis or from the token).
 _INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"})
@@ -134,11 +136,10 @@ def required_literal(source: str, flags: str = "") -> str:
     """A piece of text every string the regex matches contains ('' when none is known).
 
     Read from Python's own regex parser (the `regex` module shares its syntax for what this
-    looks at: literal characters in a mandatory sequence); a pattern it cannot parse, or one
-    that ignores case, gives ''.
+    looks at: literal characters in a mandatory sequence; its `\\p{..}` classes are read as
+    any character); a pattern it cannot parse gives ''. Under the `i` flag only caseless
+    characters count (Arabic letters, digits), which match nothing but themselves.
     """
-    if "i" in flags:
-        return ""
     try:
         import re._parser as sre_parse  # Python >= 3.11
     except ImportError:  # pragma: no cover
@@ -146,10 +147,18 @@ def required_literal(source: str, flags: str = "") -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = sre_parse.parse(source)
+            tree = sre_parse.parse(_UNICODE_CLASS.sub(lambda m: m.group(1) + ".", source))
     except Exception:
         return ""
     best = [""]
+    caseless = "i" in flags
+
+    def keep(run: str) -> None:
+        if caseless:
+            run = "".join(" " if c.lower() != c or c.upper() != c or c.isupper() or c.islower() else c for c in run)
+            run = max(run.split(" "), key=len)    # (a space is caseless too: it only splits here)
+        if len(run) > len(best[0]):
+            best[0] = run
 
     def walk(items: Any) -> None:
         run = ""
@@ -158,8 +167,7 @@ def required_literal(source: str, flags: str = "") -> str:
             if name == "LITERAL":
                 run += chr(av)
                 continue
-            if len(run) > len(best[0]):
-                best[0] = run
+            keep(run)
             run = ""
             if name == "SUBPATTERN":
                 walk(av[-1])
@@ -167,11 +175,14 @@ def required_literal(source: str, flags: str = "") -> str:
                 walk(av[2])
             elif name == "ATOMIC_GROUP":
                 walk(av)
-        if len(run) > len(best[0]):
-            best[0] = run
+        keep(run)
 
     walk(tree)
     return best[0]
+
+
+#: `\\p{..}` / `\\P{..}` (not itself escaped): a Unicode class of the `regex` module.
+_UNICODE_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\[pP]\{[^}]*\}")
 
 
 def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
@@ -197,7 +208,9 @@ def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
         options = [k for k in (_index_keys(p) for p in pred.items) if k is not None]
         if not options:
             return None
-        return min(options, key=lambda ks: (len(ks), sum(k[0] == "sub" for k in ks)))
+        # the most selective conjunct: never an empty value (`pre=""` holds on most tokens),
+        # then the fewest keys, then exact values before substrings
+        return min(options, key=lambda ks: (any(k[2] == "" for k in ks), len(ks), sum(k[0] == "sub" for k in ks)))
     if isinstance(pred, PredOr):
         out: list[tuple[str, str, str]] = []
         for p in pred.items:
@@ -566,6 +579,19 @@ class PackMatcher:
         Returns rule index -> matches, in text order, exactly those of
         `vm.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
         rules without a match are left out (the work is proportional to the rules that can start).
+        `search_light` gives the same matches in their light form (`vm.LightMatch`).
+        """
+        found = self.search_light(ctx, group=group, rules=rules, doc_types=doc_types, timings=timings,
+                                  start_counts=start_counts)
+        specs = self.specs
+        return {r: [match_of(m, specs[r].program.capture_names, specs[r].program.repeated_captures) for m in ms]
+                for r, ms in found.items()}
+
+    def search_light(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
+                     doc_types: DocTypes | None = None, timings: dict[int, float] | None = None,
+                     start_counts: dict[int, int] | None = None) -> dict[int, list[LightMatch]]:
+        """`search`, each match in its light form: (tok_start, tok_end, start, end, captures).
+
         With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
         pass proportional to the start positions it was given. With `start_counts`, adds the number of
         positions each rule's VM was started at.
@@ -673,7 +699,7 @@ class PackMatcher:
 
         shared = (perf_counter() - t_start) if timings is not None else 0.0
         # 4. each rule's VM at its start positions (only rules that can start somewhere)
-        out: dict[int, list[Match]] = {}
+        out: dict[int, list[LightMatch]] = {}
         if timings is None:
             active = sorted(positions) if wanted is None else sorted(r for r in positions if r in wanted)
             if gi.anywhere:
@@ -712,7 +738,7 @@ class PackMatcher:
         return out
 
     def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],
-                  pcache: list[dict[int, bool]], runs: dict[bool, Run]) -> list[Match]:
+                  pcache: list[dict[int, bool]], runs: dict[bool, Run]) -> list[LightMatch]:
         """`finditer` restricted to the positions where the rule can start (same windows, same order).
 
         `runs` holds this search's VM states (one per sentence mode), rebound to each rule in
@@ -727,7 +753,8 @@ class PackMatcher:
         need = prog.min_length
         first = spec.mode == "first"
         code = prog.code
-        out: list[Match] = []
+        toks = ctx.doc.tokens
+        out: list[LightMatch] = []
         if spec.cross_sentence:
             n = len(dt.tids)
             if not n:
@@ -754,7 +781,7 @@ class PackMatcher:
             if r is None:
                 continue
             end, caps, trail = r
-            out.append(run.build(p, end, caps, trail))
+            out.append(light_match(toks, p, end, caps, trail))
             run.visited.clear()
             resume = end if first else p + 1
         return out
@@ -810,6 +837,21 @@ def _is_none(x: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class HitSpec:
+    """What turns a rule's light match into a hit (`dsl.doc.mention.Hit`), read once per rule:
+    its label, name, priority and output flag; the capture slot its span comes from (-1: the
+    whole match); per slot, the argument name and whether it repeats."""
+
+    label: str
+    rule: str
+    priority: int
+    output: bool
+    span_slot: int
+    names: tuple[str, ...]
+    repeated: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
 class CompiledPack:
     """A pack's rules ready for the cascade: the pack matcher (one group per phase) and, per
     phase, the (rule index, rule) pairs and the labels the phase produces. Built once with the
@@ -818,6 +860,15 @@ class CompiledPack:
     matcher: PackMatcher
     phase_rules: tuple[tuple[tuple[tuple[int, Any], ...], frozenset[str]], ...]
     rule_at: tuple[Any, ...]
+    hit_specs: tuple[HitSpec, ...] = ()
+
+
+def hit_spec(rule: Any) -> HitSpec:
+    """The `HitSpec` of a compiled rule."""
+    names = tuple(rule.program.capture_names)
+    span = names.index(rule.span) if rule.span is not None and rule.span in names else -1
+    return HitSpec(rule.label, rule.name, rule.priority, rule.output, span, names,
+                   tuple(n in rule.program.repeated_captures for n in names))
 
 
 def compile_phases(phases: Sequence[Any]) -> CompiledPack:
@@ -834,4 +885,5 @@ def compile_phases(phases: Sequence[Any]) -> CompiledPack:
             rule_at.append(rule)
         groups.append(g)
         phase_rules.append((tuple((k, rule_at[k]) for k in g), frozenset(rule_at[k].label for k in g)))
-    return CompiledPack(PackMatcher(specs, groups), tuple(phase_rules), tuple(rule_at))
+    return CompiledPack(PackMatcher(specs, groups), tuple(phase_rules), tuple(rule_at),
+                        tuple(hit_spec(r) for r in rule_at))

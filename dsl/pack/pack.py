@@ -19,12 +19,13 @@ from typing import Any
 
 from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.doc.document import Document
-from dsl.doc.mention import Mention, new_mention
+from dsl.doc.mention import Hit, Mention, MentionBuilder, new_hit
 from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
+from dsl.frozen import collector_paused
 from dsl.gazetteer.format import read_entries
 from dsl.gazetteer.index import Gazetteer
-from dsl.pack.cascade import RunResult, run
+from dsl.pack.cascade import RunResult, run, run_light
 from dsl.pack.index import CompiledPack, compile_phases
 from dsl.pack.source import (
     DocumentSetDecl,
@@ -82,16 +83,19 @@ class GazetteerUse:
     priority: int
 
     def mentions(self, doc: Document) -> list[Mention]:
+        """The gazetteer's mentions in `doc` (none without a label)."""
+        build = MentionBuilder(doc)
+        return [build(h) for h in self.hits(doc)]
+
+    def hits(self, doc: Document) -> list[Hit]:
+        """`mentions` in their light form (`dsl.doc.mention.Hit`), as the cascade takes them."""
         if self.label is None:
             return []
-        out = []
-        g, toks, text = self.gazetteer, doc.tokens, doc.text
+        g, toks = self.gazetteer, doc.tokens
         rule = f"gazetteer:{self.name}"
-        for a, b, i in g.find(doc):
-            s, e = toks[a].start, toks[b - 1].end
-            out.append(new_mention(self.label, rule, s, e, text[s:e], a, b, {}, g.mention_attrs(i),
-                                   self.priority, doc.id, toks[a:b], self.output))
-        return out
+        label, priority, output, attrs = self.label, self.priority, self.output, g.mention_attrs
+        return [new_hit(Hit, (label, a, b, toks[a].start, toks[b - 1].end, rule, priority, output, attrs(i), ()))
+                for a, b, i in g.find(doc)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,14 +170,22 @@ class Pack:
 
     def run(self, text_or_doc: str | Document, *, id: str | None = None,
             only_rules: Sequence[str] | None = None) -> RunResult:
-        """Run the cascade; the result holds every mention (internal ones too) and overlap removals."""
-        doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
-        allowed = self.closure(only_rules) if only_rules is not None else None
-        return run(self, doc, only_rules=allowed)
+        """Run the cascade; the result holds every mention (internal ones too) and overlap removals.
+
+        The cyclic garbage collector is paused meanwhile (`dsl.frozen.collector_paused`): a run
+        makes no reference cycle, and collections triggered by its allocations would walk every
+        object alive, this pack included.
+        """
+        with collector_paused():
+            doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
+            allowed = self.closure(only_rules) if only_rules is not None else None
+            return run(self, doc, only_rules=allowed)
 
     def match(self, text_or_doc: str | Document, *, id: str | None = None) -> list[Mention]:
         """The output mentions of `text_or_doc`, in text order."""
-        return self.run(text_or_doc, id=id).output()
+        with collector_paused():
+            doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
+            return run_light(self, doc).output()
 
     # --- helpers used by the cascade and the tools --------------------------------------------------
     def policy(self, label: str) -> str:

@@ -395,30 +395,38 @@ class Run:
 
     # -- results
     def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
-        return _build_match(self.toks, start, end, caps, trail, self.prog.capture_names,
-                            self.prog.repeated_captures)
+        return match_of(light_match(self.toks, start, end, caps, trail), self.prog.capture_names,
+                        self.prog.repeated_captures)
+
+    def light(self, start: int, end: int, caps: Any, trail: Any) -> LightMatch:
+        return light_match(self.toks, start, end, caps, trail)
 
 
-def _build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any,
-                 names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
-    """The Match for tokens [start, end): spans by the span rule (clitics kept only where the
-    consuming element tested them, per `trail`), captures from the VM's event list in text order."""
+#: A match in its light form: (tok_start, tok_end, start, end, captures), `captures` being
+#: ((slot, spans), ...) in slot order for the captures that took part, each span a
+#: (tok_start, tok_end, start, end, mention or None) in text order. `match_of` makes a `Match`.
+LightMatch = tuple[int, int, int, int, tuple[tuple[int, tuple[tuple[int, int, int, int, Any], ...]], ...]]
+
+
+def light_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any) -> LightMatch:
+    """The match of tokens [start, end) from the VM's result: offsets by the span rule (clitics
+    kept only where the consuming element tested them, per `trail`), captures from the VM's
+    event list. A few tuples: what a match costs until something asks for more."""
     flags: dict[int, int] | None = None
     if trail is not None:
         flags = {}
         while trail is not None:
             p, f, trail = trail
             flags[p] = f
-    if caps is None:
-        captures: dict[str, tuple[Capture, ...]] = dict.fromkeys(names, ()) if names else {}
-    else:
-        out: dict[str, list[Capture]] = {nm: [] for nm in names}
+    captured: Any = ()
+    if caps is not None:
         events = []
         while caps is not None:
             slot, kind, val, caps = caps
             events.append((slot, kind, val))
         opened: dict[int, int] = {}
         refs: dict[int, Any] = {}
+        per_slot: dict[int, list[tuple[int, int, int, int, Any]]] = {}
         for slot, kind, val in reversed(events):
             if kind is True:
                 opened[slot] = val
@@ -428,12 +436,26 @@ def _build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: An
             else:
                 a = opened.pop(slot)
                 s, e = _span(toks, flags, a, val)
-                nm = names[slot]
-                out[nm].append(_make_capture(a, val, s, e, refs.pop(slot, None), nm in repeated))
-        captures = {k: tuple(v) for k, v in out.items()}
+                lst = per_slot.get(slot)
+                if lst is None:
+                    per_slot[slot] = [(a, val, s, e, refs.pop(slot, None))]
+                else:
+                    lst.append((a, val, s, e, refs.pop(slot, None)))
+        captured = tuple(sorted((slot, tuple(v)) for slot, v in per_slot.items()))
     if flags is None:
-        return _make_match(start, end, toks[start].start, toks[end - 1].end, captures)
+        return (start, end, toks[start].start, toks[end - 1].end, captured)
     s, e = _span(toks, flags, start, end)
+    return (start, end, s, e, captured)
+
+
+def match_of(light: LightMatch, names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
+    """The `Match` of a light match (`names`: the program's capture names in slot order)."""
+    start, end, s, e, captured = light
+    captures: dict[str, tuple[Capture, ...]] = dict.fromkeys(names, ()) if names else {}
+    for slot, spans in captured:
+        nm = names[slot]
+        rep = nm in repeated
+        captures[nm] = tuple(_make_capture(a, b, cs, ce, ref, rep) for a, b, cs, ce, ref in spans)
     return _make_match(start, end, s, e, captures)
 
 

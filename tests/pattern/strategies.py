@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, reject, settings
 from hypothesis import strategies as st
 
 from dsl.doc.document import Document
@@ -96,6 +96,9 @@ def _compile(ast: S.Node, env: CompileEnv, pad: S.Node):
     try:
         return ast, compile_pattern(text, env)
     except PatternError as e:
+        # nested counted repetitions may exceed the program size limit: not a pattern to test with
+        if "too large" in e.message:
+            reject()
         assert "zero tokens" in e.message, e.render()
         ast = S.Seq((ast, pad))
         return ast, compile_pattern(S.format_pattern(ast), env)
