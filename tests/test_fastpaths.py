@@ -8,6 +8,10 @@
 * `dsl.frozen.collector_paused` pauses the cyclic garbage collector while a document is
   matched: it nests, it is safe across threads, it leaves a collector the caller disabled
   disabled, and matching makes no reference cycle, so nothing waits for the collector.
+* `Document.from_tokens` works out a token's attributes once per distinct combination of
+  values and types its tokens (`dsl.doc.document.token_types`): tokens of one type agree on
+  every attribute but position and sentence flags, and matching a typed document gives what
+  matching the same tokens untyped gives (the pack matcher and gazetteers read types).
 * `Gazetteer.find` runs one Aho-Corasick automaton over two byte codes per token (and walks
   the trie only where the automaton cannot decide alone): same matches as walking the trie
   from every token (the loop it replaced, kept here as the reference), on documents of the
@@ -225,6 +229,51 @@ def test_automaton_find_equals_the_per_token_walk(words, cuts):
     for sentences in (doc.sentences, tuple((a, b) for a, b in zip(bounds, bounds[1:]) if b > a), (), gappy):
         d = Document(doc.text, doc.tokens, tuple(sentences))      # not the analyzer's: coded per key
         assert GAZ.find(d) == reference_find(GAZ, d)
+
+
+TOKEN_VALUES = st.fixed_dictionaries({"text": st.sampled_from(["المشير", "مشير", "حفتر", "محمد", "علي", "على",
+                                                                  "القاهرة", "ظبي", "أبو", "x", "."])},
+                                     optional={"pre": st.sampled_from(["", "و", "ل"]), "def": st.booleans(),
+                                               "norm": st.sampled_from(["مشير", "المشير", "علي"]),
+                                               "suf": st.sampled_from(["", "ه"]), "sent": st.just(0),
+                                               "pos": st.sampled_from(["NOUN", "VERB"])})
+
+
+@SETTINGS
+@given(st.lists(TOKEN_VALUES, max_size=12), st.sets(st.integers(1, 11), max_size=3))
+def test_documents_from_tokens_are_typed_and_match_as_untyped_ones(items, cuts):
+    from dsl.doc.document import token_types
+    from dsl.pack.index import PackMatcher, RuleSpec
+    from dsl.pattern.compiler import CompileEnv, compile_pattern
+    from dsl.pattern.vm import MatchContext
+    if any("sent" in it for it in items):          # all or none
+        sent, k = [], 0
+        for i in range(len(items)):
+            k += i in cuts
+            sent.append(k)
+        items = [{**it, "sent": sent[i]} for i, it in enumerate(items)]
+    doc = Document.from_tokens(items)
+    types = token_types(doc)
+    untyped = Document(doc.text, doc.tokens, doc.sentences)
+    assert token_types(untyped) is None
+    if types is None:                              # a definite token whose norm is not ال + stem
+        assert any(t.definite and t.norm != "ال" + t.stem for t in doc.tokens)
+    else:
+        fields = [f for f in Token._fields if f not in ("i", "start", "end", "word_start", "word_end", "sent",
+                                                        "sent_start", "sent_end")]
+        by_type = {}
+        for t, tid in zip(doc.tokens, types):
+            by_type.setdefault(tid, set()).add(tuple(getattr(t, f) if f != "extra" else tuple(t.extra.items())
+                                                     for f in fields))
+        assert all(len(v) == 1 for v in by_type.values())
+    again = Document.from_tokens(items)            # the values cache gives equal tokens
+    assert again.tokens == doc.tokens and token_types(again) == types
+    assert GAZ.find(doc) == GAZ.find(untyped) == reference_find(GAZ, doc)
+    env = CompileEnv(extra_attributes=frozenset({"pos"}))
+    progs = [compile_pattern(p, env) for p in ('[stem="مشير"] []', "[pre] [!def]", '"حفتر"', "[pos=NOUN]")]
+    for mode in ("first", "all"):
+        pm = PackMatcher([RuleSpec(p, mode) for p in progs])
+        assert pm.search(MatchContext(doc)) == pm.search(MatchContext(untyped))
 
 
 def test_a_path_over_a_sentence_start_is_not_a_match():

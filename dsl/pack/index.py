@@ -7,7 +7,8 @@ is compiled once into a `PackMatcher`:
 1. **Token types.** Tokens that agree on every field the pack's predicates read (e.g. `stem`,
    `norm`, `definite`; plus the analyses of an ambiguous token) share a type id. The ids come
    from a dict kept across documents (bounded by `cache_size`), one lookup per token of the
-   analyzer's entry id (`morph.entry_ids`: tokens of one cached entry agree on every field),
+   document's token type id (`doc.document.token_types`: the analyzer's cached entries, or
+   `Document.from_tokens`' cached token values: tokens of one type agree on every field),
    or of a C-level tuple of the fields read for documents built otherwise.
 2. **Predicates are deduplicated across rules** (`Pred*` objects compare by value) and their
    results are cached per (predicate, token type), across documents: a predicate is evaluated
@@ -55,8 +56,7 @@ from operator import add, attrgetter, mul
 from time import perf_counter
 from typing import Any
 
-from dsl.doc.document import Document
-from dsl.morph.analyzer import entry_ids
+from dsl.doc.document import Document, token_types
 from dsl.pattern.program import (
     ANALYSIS_ATTRS,
     CLOSE,
@@ -222,6 +222,39 @@ def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
     return None
 
 
+def _exact_keys(pred: Any) -> list[tuple[str, str, str]] | None:
+    """(level, attr, value) keys such that `pred` holds on a token exactly when the token has one
+    of them (an analysis-level attribute in some analysis): `attr = "v"`, `attr in SET`, a
+    literal regex (`[text=/وزير/i]`), and alternatives of those. None for any other predicate.
+    Such a predicate is answered for a new token type from the type's values in one pass over
+    an index of every such key of the pack (`PackMatcher.exact_index`), however many there are."""
+    if isinstance(pred, PredEq):
+        if pred.negate or pred.level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS \
+                or not isinstance(pred.value, str):
+            return None
+        return [(pred.level, pred.attr, pred.value)]
+    if isinstance(pred, PredIn):
+        if pred.values is None or pred.level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        return [(pred.level, pred.attr, v) for v in pred.values]
+    if isinstance(pred, PredRegex):
+        if pred.negate or pred.level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        kind, lit = pred.plan()
+        if kind != "eq":
+            return None
+        return [(pred.level, pred.attr, lit)] + ([(pred.level, pred.attr, lit + "\n")] if pred.search else [])
+    if isinstance(pred, PredOr):
+        out: list[tuple[str, str, str]] = []
+        for p in pred.items:
+            ks = _exact_keys(p)
+            if ks is None:
+                return None
+            out.extend(ks)
+        return out
+    return None
+
+
 _MAX_REACH = 4   # how far past the first token the start filter looks for a constrained token
 
 
@@ -301,7 +334,7 @@ class DocTypes:
 class _Caches:
     """Everything cached across documents; replaced as a whole when it grows past its bound."""
 
-    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values")
+    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values", "exact")
 
     def __init__(self, n_preds: int, n_groups: int) -> None:
         self.types: dict[Any, int] = {}
@@ -312,6 +345,7 @@ class _Caches:
         self.rule_pc: dict[int, list[dict[int, bool]]] = {}
         self.amb: dict[int, tuple[Any, int]] = {}       # id(analyses tuple) -> (the tuple, value id)
         self.amb_values: dict[Any, int] = {}            # analyses tuple (by value) -> value id
+        self.exact: dict[int, frozenset[int]] = {}      # tid -> the exact predicates (see _exact_keys) it satisfies
 
 
 @dataclass
@@ -366,6 +400,18 @@ class PackMatcher:
                                tuple(k for k, g in enumerate(gmap) if _is_dynamic(preds[g]))))
         self.preds = tuple(preds)
         self.per_analysis = tuple(per_analysis)
+        # (level, attr) -> value -> the exact predicates a token with that value satisfies
+        exact_index: dict[tuple[str, str], dict[str, list[int]]] = {}
+        exact = []
+        for g, p in enumerate(preds):
+            ks = _exact_keys(p)
+            exact.append(ks is not None)
+            for level, attr, value in ks or ():
+                lst = exact_index.setdefault((level, attr), {}).setdefault(value, [])
+                if not lst or lst[-1] != g:
+                    lst.append(g)
+        self.exact = tuple(exact)
+        self.exact_index = {k: {v: tuple(gs) for v, gs in tab.items()} for k, tab in exact_index.items()}
         self.dynamic = tuple(_is_dynamic(p) for p in preds)
         self.dynamic_key = tuple(_dynamic_key(p) for p in preds)
         self.rules = tuple(rules)
@@ -445,11 +491,11 @@ class PackMatcher:
                     self._caches = _Caches(len(self.preds), len(self.groups))
                 caches = self._caches
         toks = doc.tokens
-        eids = None if self.reads_extra else entry_ids(doc)
+        eids = None if self.reads_extra else token_types(doc)
         trusted = eids is not None
         if eids is not None:
             # Tokens built from one analyzer entry agree on every field read here but the
-            # sentence flags (see morph.entry_ids): the entry id is the type, with no token read.
+            # sentence flags (see doc.document.token_types): that id is the type, with no token read.
             keys: list[Any] = eids
             if self.key_sent:
                 keys = list(zip(eids, map(_sent_flags, toks)))
@@ -523,7 +569,7 @@ class PackMatcher:
         out = []
         for r in sorted(hits):
             for g in self.rules[r].first:
-                if self._test(caches.pred[g], g, tok, tid, {}):
+                if self._test(caches.pred[g], g, tok, tid, {}, caches):
                     out.append(r)
                     break
         return tuple(out)
@@ -546,7 +592,7 @@ class PackMatcher:
             later: list[tuple[int, int]] = []
             passed = False
             for g1, alts in pairs:
-                if not self._test(preds[g1], g1, tok, tid, {}):
+                if not self._test(preds[g1], g1, tok, tid, {}, caches):
                     continue
                 if alts is None:
                     passed = True
@@ -554,7 +600,7 @@ class PackMatcher:
                 for d, g2 in alts:
                     if d > 1:
                         later.append((d, g2))
-                    elif ntok is not None and self._test(preds[g2], g2, ntok, nxt, {}):
+                    elif ntok is not None and self._test(preds[g2], g2, ntok, nxt, {}, caches):
                         passed = True
                         break
                 if passed:
@@ -565,11 +611,35 @@ class PackMatcher:
                 far.append((r, tuple(sorted(set(later)))))
         return tuple(ok), tuple(far)
 
-    def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
+    def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]],
+              caches: _Caches | None = None) -> bool:
+        """Predicate `g` on type `tid` (a token `tok` of that type), cached in `cache`."""
         r = cache.get(tid)
         if r is None:
-            r = cache[tid] = holds_on_token(self.preds[g], self.per_analysis[g], tok, sets)
+            if caches is not None and self.exact[g]:
+                true = caches.exact.get(tid)
+                if true is None:
+                    true = caches.exact[tid] = self._exact_true(tok)
+                r = cache[tid] = g in true
+            else:
+                r = cache[tid] = holds_on_token(self.preds[g], self.per_analysis[g], tok, sets)
         return r
+
+    def _exact_true(self, tok: Any) -> frozenset[int]:
+        """The exact predicates (see `_exact_keys`) that hold on `tok`: a few lookups per attribute."""
+        out: set[int] = set()
+        analyses = tok.analyses if len(tok.analyses) > 1 else (tok,)
+        for (level, attr), tab in self.exact_index.items():
+            if level == "analysis":
+                for an in analyses:
+                    gs = tab.get(get_value(level, attr, tok, an))
+                    if gs:
+                        out.update(gs)
+            else:
+                gs = tab.get(get_value(level, attr, tok, None))
+                if gs:
+                    out.update(gs)
+        return frozenset(out)
 
     def search(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
                doc_types: DocTypes | None = None, timings: dict[int, float] | None = None,
@@ -651,7 +721,7 @@ class PackMatcher:
                         t = tids[j]
                         hit = preds[g].get(t)
                         if hit is None:
-                            hit = self._test(preds[g], g, keys_of[t], t, {})
+                            hit = self._test(preds[g], g, keys_of[t], t, {}, caches)
                         if hit:
                             lst = positions.get(r)
                             if lst is None:
