@@ -14,6 +14,12 @@ matched: matching allocates tens of thousands of objects that hold no reference 
 checks it), and every 700 of them would otherwise trigger a collection, the older ones walking
 every object alive (a loaded pack, the caller's documents). Reference counting still frees
 everything at once; the collector runs again, as usual, after the document.
+
+`settle_collector()` is for processes that load a pack and then only match with it (the
+command line, pool and Dask workers): one collection, then every object alive moves to the
+collector's permanent generation (`gc.freeze`), so the collections that the results and the
+caches still trigger no longer walk the pack. A library caller's process is not the
+library's to freeze: `Pack.load` does not do it.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from dataclasses import fields
 from types import TracebackType
 from typing import Any, TypeVar
 
-__all__ = ["constructor", "collector_paused"]
+__all__ = ["constructor", "collector_paused", "settle_collector"]
 
 T = TypeVar("T")
 
@@ -90,3 +96,10 @@ def collector_paused() -> _CollectorPause:
     """`with collector_paused(): ...` runs the block with the cyclic garbage collector paused
     (see the module docstring); for code that allocates many objects and makes no reference cycle."""
     return _PAUSE
+
+
+def settle_collector() -> None:
+    """Collect once, then freeze every object alive out of later collections (see the module
+    docstring): for a process that has loaded what it keeps, such as a pack, and owns its lifetime."""
+    gc.collect()
+    gc.freeze()

@@ -8,6 +8,8 @@
 * `dsl.frozen.collector_paused` pauses the cyclic garbage collector while a document is
   matched: it nests, it is safe across threads, it leaves a collector the caller disabled
   disabled, and matching makes no reference cycle, so nothing waits for the collector.
+  Processes that keep a pack to their end (the command line, pool and Dask workers) freeze
+  what they loaded out of later collections (`settle_collector`); a caller's process is left as it is.
 * `Document.from_tokens` works out a token's attributes once per distinct combination of
   values and types its tokens (`dsl.doc.document.token_types`): tokens of one type agree on
   every attribute but position and sentence flags, and matching a typed document gives what
@@ -172,6 +174,34 @@ def test_pack_match_pauses_the_collector_and_makes_no_reference_cycle(collector_
     finally:
         gc.set_debug(0)
         gc.garbage.clear()
+
+
+def _freeze_count_after_loading_in_a_worker(data: bytes) -> int:
+    import hashlib
+
+    from dsl.engines.common import PackRef
+    PackRef(data, hashlib.sha256(data).hexdigest()).get()
+    return gc.get_freeze_count()
+
+
+@pytest.mark.slow
+def test_worker_processes_and_the_command_line_freeze_their_pack_a_callers_process_does_not(shipped_pack):
+    import multiprocessing
+
+    from dsl.cli.common import load_pack
+    from dsl.engines.common import PackRef
+    ref = PackRef.of(shipped_pack)
+    before = gc.get_freeze_count()
+    ref.get()                                   # in this (a caller's) process: nothing frozen
+    assert gc.get_freeze_count() == before
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_freeze_count_after_loading_in_a_worker, (ref.data,)) > 0
+    import argparse
+    try:
+        load_pack(argparse.Namespace(rules=None))   # the command line's loading
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
 
 
 def test_a_dataclass_with_post_init_keeps_its_own_constructor():

@@ -73,10 +73,13 @@ def add_corpus_options(p: argparse.ArgumentParser) -> None:
 # --- loading ----------------------------------------------------------------------------------------------
 def load_pack(args: argparse.Namespace) -> Any:
     """The packs of `--rules` (default: the shipped ones), compiled (or read from the cache)."""
+    from dsl.frozen import settle_collector
     from dsl.pack.pack import Pack, default_rules_dir
     paths = args.rules or [str(default_rules_dir())]
-    return Pack.load(paths, allow_paths=getattr(args, "allow_path", None) or (),
+    pack = Pack.load(paths, allow_paths=getattr(args, "allow_path", None) or (),
                      cache=not getattr(args, "no_cache", False))
+    settle_collector()     # this process keeps the pack to its end: later collections skip it
+    return pack
 
 
 def require_input(paths: Sequence[str]) -> None:

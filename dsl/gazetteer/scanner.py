@@ -273,10 +273,18 @@ class Scanner:
             except KeyError:
                 if len(by_entry) > self.CACHE:
                     by_entry = self.by_entry = {}
-                token_of = dict(zip(eids, toks))        # (C-level passes: most types are known)
-                for e in token_of.keys() - by_entry.keys():
-                    t = token_of[e]
-                    by_entry[e] = self._codes(t.pre, t.norm, t.suf)
+                token_of = dict(zip(eids, toks))        # (C-level passes: most types are known;
+                keys = _TYPE_KEYS                       # the keys of a type are the same for every gazetteer)
+                if len(keys) > self.CACHE:
+                    keys.clear()
+                bget, aget, unknown = self.b_codes.get, self.a_codes.get, self.unknown
+                for e in set(token_of).difference(by_entry):    # (this difference walks token_of only)
+                    ks = keys.get(e)
+                    if ks is None:
+                        t = token_of[e]
+                        ks = keys[e] = (token_key(t.pre, t.norm, t.suf), token_key("", t.norm, t.suf))
+                    b, a = bget(ks[0]), aget(ks[1])
+                    by_entry[e] = unknown if a is None and b is None else (b or unknown[:w]) + (a or unknown[w:])
                 return b"".join(get(by_entry))
         if self.has_art and any(t.definite and t.norm != "ال" + t.stem for t in toks):
             return None
@@ -353,6 +361,8 @@ def new_scanner(paths: Mapping[str, int], alts: Mapping[int, tuple[int, ...]], s
     return Scanner(paths, alts, strict)
 
 _IS_ART = itemgetter(1)
+#: token type id (`doc.document.token_types`) -> (inner key, first key) of its tokens, for every scanner
+_TYPE_KEYS: dict[int, tuple[str, str]] = {}
 _FIRST = itemgetter(0)
 _new_tuple = tuple.__new__
 

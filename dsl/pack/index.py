@@ -50,7 +50,7 @@ import re
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import add, attrgetter, mul
 from time import perf_counter
@@ -326,15 +326,12 @@ class DocTypes:
     caches: _Caches
     sent_windows: list[tuple[int, int]]
     win_of: list[int]             # window index of each token (-1: in no sentence window)
-    # (level, attr) -> value -> the document's types with that value (any analysis): built on
-    # demand, for rules that start with `attr in DOCUMENT_SET` (see `search`, step 2)
-    by_value: dict[tuple[str, str], dict[Any, set[int]]] = field(default_factory=dict)
 
 
 class _Caches:
     """Everything cached across documents; replaced as a whole when it grows past its bound."""
 
-    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values", "exact")
+    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values", "exact", "values")
 
     def __init__(self, n_preds: int, n_groups: int) -> None:
         self.types: dict[Any, int] = {}
@@ -346,6 +343,8 @@ class _Caches:
         self.amb: dict[int, tuple[Any, int]] = {}       # id(analyses tuple) -> (the tuple, value id)
         self.amb_values: dict[Any, int] = {}            # analyses tuple (by value) -> value id
         self.exact: dict[int, frozenset[int]] = {}      # tid -> the exact predicates (see _exact_keys) it satisfies
+        # (level, attr) -> (value -> the types with that value in some analysis, types indexed so far)
+        self.values: dict[tuple[str, str], tuple[dict[Any, set[int]], list[int]]] = {}
 
 
 @dataclass
@@ -745,8 +744,10 @@ class PackMatcher:
                     c = caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {})
                     key = self.dynamic_key[g]
                     if key is not None:
-                        idx = _value_index(dt, key[0], key[1])
-                        tried = set().union(*(idx.get(v, ()) for v in sets.get(key[2], ())))
+                        with self._lock:
+                            idx = _value_index(dt, key[0], key[1])
+                            tried = set().union(*(idx.get(v, ()) for v in sets.get(key[2], ())))
+                        tried &= distinct if distinct is not None else (distinct := set(tids))
                     else:
                         tried = distinct if distinct is not None else (distinct := set(tids))
                     ok.update(tid for tid in tried - ok if self._test(c, g, keys_of[tid], tid, sets))
@@ -868,18 +869,20 @@ class _GroupIndex:
 
 
 def _value_index(dt: DocTypes, level: str, attr: str) -> dict[Any, set[int]]:
-    """value -> the types of `dt`'s document with that value of `attr` (in any analysis)."""
-    idx = dt.by_value.get((level, attr))
-    if idx is None:
-        idx = dt.by_value[(level, attr)] = {}
-        keys_of = dt.caches.keys
-        for tid in set(dt.tids):
+    """value -> the types with that value of `attr` (in any analysis): every type seen so far,
+    indexed as it first comes (kept with the other caches across documents); callers keep the
+    ones of `dt`'s document."""
+    idx, done = dt.caches.values.setdefault((level, attr), ({}, [0]))
+    keys_of = dt.caches.keys
+    if done[0] < len(keys_of):
+        for tid in range(done[0], len(keys_of)):
             tok = keys_of[tid]
             if level == "analysis" and len(tok.analyses) > 1:
                 for an in tok.analyses:
                     idx.setdefault(get_value(level, attr, tok, an), set()).add(tid)
             else:
                 idx.setdefault(get_value(level, attr, tok, tok), set()).add(tid)
+        done[0] = len(keys_of)
     return idx
 
 

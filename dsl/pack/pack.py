@@ -36,7 +36,6 @@ from dsl.pack.source import (
     expand_pack_paths,
     read_sources,
 )
-from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.text.normalize import normalize_word
 
 
@@ -300,6 +299,9 @@ class _Builder:
                              s.overlap_pos, did_you_mean(lab, labels))
                 overlap[lab] = pol
 
+        # The compiler (and its parser, Lark) loads only when a pack is compiled: a pack read
+        # from the cache, or sent to a worker, runs without them (a faster start).
+        from dsl.pattern.compiler import CompileEnv, compile_pattern
         macros = {m.name: (m.source.text, m.source.origin) for s in srcs for m in s.macros}
         env = CompileEnv(macros=macros, sets=sets, dynamic_sets=frozenset(dsets), labels=frozenset(labels),
                          analyze_literal=_literal_analyzer(analyzer))
