@@ -83,16 +83,30 @@ class HitResult:
                          [Removal(build(r.removed), build(r.winner)) for r in self.removals])
 
 
-def _index(mentions: Mapping[str, list[Mention]]) -> dict[str, dict[int, list[Mention]]]:
-    idx: dict[str, dict[int, list[Mention]]] = {}
+def _index(mentions: Mapping[str, list[Any]], cache: dict[str, tuple[list[Any], int, dict[int, tuple[Any, ...]]]]
+           ) -> dict[str, dict[int, tuple[Any, ...]]]:
+    """label -> start token -> mentions starting there, as `MatchContext.starting` gives them
+    (longest first, then higher priority, then rule name; no empty mention): the context is
+    built `presorted`. A label's lists only grow or are replaced within a document, so its
+    entry in `cache` (the list, its length, the index) is reused while both are unchanged."""
+    idx: dict[str, dict[int, tuple[Any, ...]]] = {}
     for label, ms in mentions.items():
-        by_start: dict[int, list[Mention]] = defaultdict(list)
+        got = cache.get(label)
+        if got is not None and got[0] is ms and got[1] == len(ms):
+            idx[label] = got[2]
+            continue
+        by_start: dict[int, list[Any]] = defaultdict(list)
         for m in ms:
-            by_start[m.tok_start].append(m)
-        for lst in by_start.values():
-            lst.sort(key=lambda m: (-(m.tok_end - m.tok_start), -m.priority, m.rule))
-        idx[label] = dict(by_start)
+            if m.tok_end > m.tok_start:
+                by_start[m.tok_start].append(m)
+        built = {p: tuple(sorted(lst, key=_start_order)) if len(lst) > 1 else tuple(lst) for p, lst in by_start.items()}
+        cache[label] = (ms, len(ms), built)
+        idx[label] = built
     return idx
+
+
+def _start_order(m: Any) -> tuple[int, int, str]:
+    return (-(m.tok_end - m.tok_start), -m.priority, m.rule)
 
 
 def _document_sets(pack: Pack, mentions: Mapping[str, list[Mention]], doc: Document) -> dict[str, frozenset[str]]:
@@ -199,6 +213,7 @@ def run_light(pack: Pack, doc: Document, *, only_rules: Sequence[str] | None = N
     matcher = compiled.matcher
     specs = compiled.hit_specs
     doc_types = None
+    indexed_cache: dict[str, Any] = {}
     started = getattr(observer, "rule_started", None)
     for phase_no, phase in enumerate(pack.phases):
         indexed_all, produced_all = compiled.phase_rules[phase_no]
@@ -213,7 +228,8 @@ def run_light(pack: Pack, doc: Document, *, only_rules: Sequence[str] | None = N
         rounds = MAX_FIXPOINT_ROUNDS if phase.recursive else 1
         active = indexed
         for round_ in range(rounds):
-            ctx = MatchContext(doc=doc, mentions=_index(mentions), sets=_document_sets(pack, mentions, doc))
+            ctx = MatchContext(doc=doc, mentions=_index(mentions, indexed_cache),
+                               sets=_document_sets(pack, mentions, doc), presorted=True)
             if doc_types is None:
                 doc_types = matcher.prepare(doc)
             # With an observer, each rule's time is its own search plus its share of the shared pass.

@@ -36,6 +36,7 @@ from dsl.pattern.program import (
     JMP,
     KEEP_PRE,
     KEEP_SUF,
+    LOOK,
     MATCH,
     MENTION,
     OPEN,
@@ -82,6 +83,9 @@ class MatchContext:
     doc: Document
     mentions: Mapping[str, Mapping[int, Sequence[Any]]] = field(default_factory=dict)
     sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: the lists of `mentions` are tuples already as `starting` gives them (longest first, no
+    #: empty mention): the cascade's index, which `starting` then returns as they are
+    presorted: bool = False
     _type_ids: list[int] | None = field(default=None, init=False, repr=False, compare=False)
     _by_start: dict[tuple[str, int], tuple[Any, ...]] = field(default_factory=dict, init=False, repr=False,
                                                               compare=False)
@@ -102,6 +106,9 @@ class MatchContext:
 
     def starting(self, label: str, pos: int) -> tuple[Any, ...]:
         """Mentions of `label` starting at token `pos`, longest first."""
+        if self.presorted:
+            by_start = self.mentions.get(label)
+            return by_start.get(pos, ()) if by_start else ()   # type: ignore[return-value]
         key = (label, pos)
         r = self._by_start.get(key)
         if r is None:
@@ -214,7 +221,7 @@ class Run:
         self.visited.clear()
         if self.prog.subs:      # lookaround state, only for programs that have lookarounds
             self.sub_visited: list[set[int]] = [set() for _ in self.prog.subs]
-            self.look_memo: dict[tuple[int, int], bool] = {}
+            self.look_memo: dict[int, bool] = {}     # sub-program * stride + position -> outcome
 
     # -- predicates
     def test(self, pi: int, pos: int) -> bool:
@@ -226,9 +233,12 @@ class Run:
             r = cache[tid] = holds_on_token(prog.preds[pi], prog.pred_per_analysis[pi], self.toks[pos], self.sets)
         return r
 
-    def mentions(self, label: str, pi: int, pos: int, forward: bool) -> list[Any]:
+    def mentions(self, label: str, pi: int, pos: int, forward: bool) -> Sequence[Any]:
         if forward:
-            ms = [m for m in self.ctx.starting(label, pos) if m.tok_end <= self.hi]
+            ms: Sequence[Any] = self.ctx.starting(label, pos)
+            if ms and ms[0].tok_end > self.hi:    # (longest first: those that fit the window are a tail)
+                hi = self.hi
+                ms = [m for m in ms if m.tok_end <= hi]
         else:
             ms = [m for m in self.ctx.ending(label, pos) if m.tok_start >= self.lo]
         if pi >= 0:
@@ -265,7 +275,7 @@ class Run:
 
     # -- lookarounds
     def look(self, k: int, pos: int) -> bool:
-        key = (k, pos)
+        key = k * self.stride + pos
         r = self.look_memo.get(key)
         if r is None:
             code, forward = self.prog.subs[k]
@@ -289,7 +299,7 @@ class Run:
     def run(self, code: Code, start: int, visited: set[int]) -> Any:
         """Forward search from `start`: (end, capture events, keep-flags trail) of the preferred path."""
         hi, stride = self.hi, self.stride
-        test = self.test
+        test, types, pcache = self.test, self.types, self.pcache
         obs = self.observer
         if obs is not None:
             obs.on_run(self, code, start)
@@ -303,8 +313,10 @@ class Run:
                     if pos >= hi:
                         break
                     pi = ins[1]
-                    if pi >= 0 and not test(pi, pos):
-                        break
+                    if pi >= 0:
+                        r = pcache[pi].get(types[pos])    # (the cached answer, without a call)
+                        if not (r if r is not None else test(pi, pos)):
+                            break
                     if ins[2]:
                         trail = (pos, ins[2], trail)
                     pos += 1
@@ -341,7 +353,12 @@ class Run:
                     if obs is not None:
                         obs.on_match(code, pos)
                     return pos, caps, trail
-                else:  # BOL, EOL, LOOK
+                elif op == LOOK:
+                    r = self.look_memo.get(ins[1] * stride + pos)
+                    if (r if r is not None else self.look(ins[1], pos)) == ins[2]:
+                        break
+                    pc += 1
+                else:  # BOL, EOL
                     if not self.zero_width(ins, pos):
                         break
                     pc += 1
