@@ -32,17 +32,19 @@ class Timed:
 
 
 def paired(fns: Sequence[Callable[[], Any]], runs: int, budget: float) -> list[Timed]:
-    """Run the functions alternately (a, b, a, b, ...) up to `runs` times each, within `budget`
-    seconds of wall time, so that a change in the machine's load weighs on every side alike."""
+    """Run the functions alternately (a, b, a, b, ...) `runs` times each, so that a change in the
+    machine's load weighs on every side alike; past three rounds, only while the CPU seconds
+    spent stay within `budget` (CPU time, so a loaded machine does not cut the runs short)."""
     times: list[list[float]] = [[] for _ in fns]
     results: list[Any] = [None] * len(fns)
-    start = time.perf_counter()
-    for _ in range(max(1, runs)):
+    spent = 0.0
+    for k in range(max(1, runs)):
         for j, fn in enumerate(fns):
             t = time.process_time()
             results[j] = fn()
             times[j].append(time.process_time() - t)
-        if time.perf_counter() - start > budget:
+            spent += times[j][-1]
+        if k + 1 >= 3 and spent > budget:
             break
     return [Timed(statistics.median(ts), tuple(ts), r) for ts, r in zip(times, results)]
 
