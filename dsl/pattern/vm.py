@@ -220,7 +220,9 @@ class Run:
         self.lo, self.hi = lo, hi
         self.visited.clear()
         if self.prog.subs:      # lookaround state, only for programs that have lookarounds
-            self.sub_visited: list[set[int]] = [set() for _ in self.prog.subs]
+            # one visited set per lookaround, made when that lookaround first runs in this window:
+            # a pattern may hold hundreds of them (macros inline theirs) and most never run.
+            self.sub_visited: dict[int, set[int]] = {}
             self.look_memo: dict[int, bool] = {}     # sub-program * stride + position -> outcome
 
     # -- predicates
@@ -279,7 +281,9 @@ class Run:
         r = self.look_memo.get(key)
         if r is None:
             code, forward = self.prog.subs[k]
-            visited = self.sub_visited[k]
+            visited = self.sub_visited.get(k)
+            if visited is None:
+                visited = self.sub_visited[k] = set()
             if forward:
                 r = self.run(code, pos, visited) is not None
             else:
