@@ -5,6 +5,15 @@
 * `Analyzer.analyze` builds tokens with `tuple.__new__`: equal to `Token(...)`.
 * `dsl.frozen.constructor` fills frozen dataclasses directly: the same objects as `cls(*args)`,
   still read-only (mentions, arguments, matches and captures are built that way per match).
+* `dsl.frozen.collector_paused` pauses the cyclic garbage collector while a document is
+  matched: it nests, it is safe across threads, it leaves a collector the caller disabled
+  disabled, and matching makes no reference cycle, so nothing waits for the collector.
+  Processes that keep a pack to their end (the command line, pool and Dask workers) freeze
+  what they loaded out of later collections (`settle_collector`); a caller's process is left as it is.
+* `Document.from_tokens` works out a token's attributes once per distinct combination of
+  values and types its tokens (`dsl.doc.document.token_types`): tokens of one type agree on
+  every attribute but position and sentence flags, and matching a typed document gives what
+  matching the same tokens untyped gives (the pack matcher and gazetteers read types).
 * `Gazetteer.find` runs one Aho-Corasick automaton over two byte codes per token (and walks
   the trie only where the automaton cannot decide alone): same matches as walking the trie
   from every token (the loop it replaced, kept here as the reference), on documents of the
@@ -14,6 +23,8 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
+import threading
 from pathlib import Path
 
 import pytest
@@ -23,7 +34,7 @@ from hypothesis import strategies as st
 from dsl.doc.document import Document
 from dsl.doc.mention import Arg, Mention
 from dsl.doc.token import Token
-from dsl.frozen import constructor
+from dsl.frozen import collector_paused, constructor
 from dsl.gazetteer.format import parse_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.gazetteer.scanner import GazMatch
@@ -82,6 +93,117 @@ def test_fast_constructors_build_what_the_dataclass_builds(cls, args):
         assert hash(made) == hash(plain)
 
 
+@pytest.fixture
+def collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_the_collector_is_paused_inside_and_back_after(collector_on):
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():            # nested (the analyzer inside a pack's run)
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("an error inside still resumes the collector")
+    assert gc.isenabled()
+
+
+def test_a_collector_the_caller_disabled_stays_disabled(collector_on):
+    gc.disable()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+def test_overlapping_pauses_in_threads_resume_the_collector_only_at_the_end(collector_on):
+    inside, leave = threading.Barrier(3), threading.Event()
+    states = []
+
+    def work(wait: bool) -> None:
+        with collector_paused():
+            inside.wait(5)
+            if wait:
+                leave.wait(5)
+        states.append(gc.isenabled())
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in (False, True)]
+    for t in threads:
+        t.start()
+    inside.wait(5)                         # both threads are inside
+    threads[0].join(5)
+    assert states == [False]               # the first left; the second still runs paused
+    leave.set()
+    threads[1].join(5)
+    assert gc.isenabled()
+
+
+def test_pack_match_pauses_the_collector_and_makes_no_reference_cycle(collector_on):
+    from dsl.pack.pack import load_default_pack
+    pack = load_default_pack()
+    texts = [p.read_text(encoding="utf-8") for p in EXAMPLES]
+    pack.match(texts[0])
+    runs = []
+    threshold = gc.get_threshold()
+    gc.callbacks.append(lambda phase, info: runs.append(phase))
+    gc.set_threshold(1)                    # a collection at every allocation, unless paused
+    try:
+        for t in texts:
+            runs.clear()
+            pack.match(t)
+            assert runs.count("start") <= 4, runs.count("start")   # (a few at the call's edges, not thousands)
+            runs.clear()
+            pack.run(t)
+            assert runs.count("start") <= 4, runs.count("start")
+    finally:
+        gc.set_threshold(*threshold)
+        gc.callbacks.pop()
+    gc.collect()
+    gc.set_debug(gc.DEBUG_SAVEALL)         # keep what a collection frees, to look at it
+    try:
+        for t in texts:
+            assert pack.match(t)
+            pack.run(t)
+        gc.collect()
+        assert gc.garbage == []            # nothing was left for the collector: no cycle was made
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+def _freeze_count_after_loading_in_a_worker(data: bytes) -> int:
+    import hashlib
+
+    from dsl.engines.common import PackRef
+    PackRef(data, hashlib.sha256(data).hexdigest()).get()
+    return gc.get_freeze_count()
+
+
+@pytest.mark.slow
+def test_worker_processes_and_the_command_line_freeze_their_pack_a_callers_process_does_not(shipped_pack):
+    import multiprocessing
+
+    from dsl.cli.common import load_pack
+    from dsl.engines.common import PackRef
+    ref = PackRef.of(shipped_pack)
+    before = gc.get_freeze_count()
+    ref.get()                                   # in this (a caller's) process: nothing frozen
+    assert gc.get_freeze_count() == before
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        assert pool.apply(_freeze_count_after_loading_in_a_worker, (ref.data,)) > 0
+    import argparse
+    try:
+        load_pack(argparse.Namespace(rules=None))   # the command line's loading
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
+
+
 def test_a_dataclass_with_post_init_keeps_its_own_constructor():
     @dataclasses.dataclass(frozen=True)
     class Checked:
@@ -137,6 +259,51 @@ def test_automaton_find_equals_the_per_token_walk(words, cuts):
     for sentences in (doc.sentences, tuple((a, b) for a, b in zip(bounds, bounds[1:]) if b > a), (), gappy):
         d = Document(doc.text, doc.tokens, tuple(sentences))      # not the analyzer's: coded per key
         assert GAZ.find(d) == reference_find(GAZ, d)
+
+
+TOKEN_VALUES = st.fixed_dictionaries({"text": st.sampled_from(["المشير", "مشير", "حفتر", "محمد", "علي", "على",
+                                                                  "القاهرة", "ظبي", "أبو", "x", "."])},
+                                     optional={"pre": st.sampled_from(["", "و", "ل"]), "def": st.booleans(),
+                                               "norm": st.sampled_from(["مشير", "المشير", "علي"]),
+                                               "suf": st.sampled_from(["", "ه"]), "sent": st.just(0),
+                                               "pos": st.sampled_from(["NOUN", "VERB"])})
+
+
+@SETTINGS
+@given(st.lists(TOKEN_VALUES, max_size=12), st.sets(st.integers(1, 11), max_size=3))
+def test_documents_from_tokens_are_typed_and_match_as_untyped_ones(items, cuts):
+    from dsl.doc.document import token_types
+    from dsl.pack.index import PackMatcher, RuleSpec
+    from dsl.pattern.compiler import CompileEnv, compile_pattern
+    from dsl.pattern.vm import MatchContext
+    if any("sent" in it for it in items):          # all or none
+        sent, k = [], 0
+        for i in range(len(items)):
+            k += i in cuts
+            sent.append(k)
+        items = [{**it, "sent": sent[i]} for i, it in enumerate(items)]
+    doc = Document.from_tokens(items)
+    types = token_types(doc)
+    untyped = Document(doc.text, doc.tokens, doc.sentences)
+    assert token_types(untyped) is None
+    if types is None:                              # a definite token whose norm is not ال + stem
+        assert any(t.definite and t.norm != "ال" + t.stem for t in doc.tokens)
+    else:
+        fields = [f for f in Token._fields if f not in ("i", "start", "end", "word_start", "word_end", "sent",
+                                                        "sent_start", "sent_end")]
+        by_type = {}
+        for t, tid in zip(doc.tokens, types):
+            by_type.setdefault(tid, set()).add(tuple(getattr(t, f) if f != "extra" else tuple(t.extra.items())
+                                                     for f in fields))
+        assert all(len(v) == 1 for v in by_type.values())
+    again = Document.from_tokens(items)            # the values cache gives equal tokens
+    assert again.tokens == doc.tokens and token_types(again) == types
+    assert GAZ.find(doc) == GAZ.find(untyped) == reference_find(GAZ, doc)
+    env = CompileEnv(extra_attributes=frozenset({"pos"}))
+    progs = [compile_pattern(p, env) for p in ('[stem="مشير"] []', "[pre] [!def]", '"حفتر"', "[pos=NOUN]")]
+    for mode in ("first", "all"):
+        pm = PackMatcher([RuleSpec(p, mode) for p in progs])
+        assert pm.search(MatchContext(doc)) == pm.search(MatchContext(untyped))
 
 
 def test_a_path_over_a_sentence_start_is_not_a_match():

@@ -113,9 +113,54 @@ def generate_corpus(chars: int = 1_000_000, seed: int = 1, samples: Sequence[str
     return docs
 
 
-def read_corpus(path: str) -> list[str]:
-    """A file (one document) or a folder of *.txt files (one document each)."""
+def read_corpus(path: str, doc_sentences: int = 10) -> list[str]:
+    """The documents of `--corpus`: a folder of *.txt files (one document each), a text file
+    (one document), or a file of one token per line (CoNLL style: `token TAG`, a blank line
+    between sentences), whose sentences become documents of `doc_sentences` sentences, one
+    sentence per line, tokens joined by single spaces."""
     p = Path(path)
-    files = sorted(p.rglob("*.txt")) if p.is_dir() else [p]
-    docs = [f.read_text(encoding="utf-8", errors="replace") for f in files]
-    return [d for d in docs if d.strip()]
+    if p.is_dir():
+        docs = [f.read_text(encoding="utf-8", errors="replace") for f in sorted(p.rglob("*.txt"))]
+        return [d for d in docs if d.strip()]
+    text = p.read_text(encoding="utf-8", errors="replace")
+    sentences = token_lines(text)
+    if sentences is None:
+        return [text] if text.strip() else []
+    k = max(1, doc_sentences)
+    return ["\n".join(" ".join(s) for s in sentences[i:i + k]) + "\n" for i in range(0, len(sentences), k)]
+
+
+#: A line of a token-per-line file: a token, then a tag (`O`, `B-PERS`, `I-LOC`, ...).
+_TOKEN_LINE = re.compile(r"^(\S+)\s+(?:O|[BIES]-\S+)\s*$")
+
+
+def token_lines(text: str) -> list[list[str]] | None:
+    """The sentences of a token-per-line text (see `read_corpus`), or None when it is not one."""
+    sentences: list[list[str]] = []
+    cur: list[str] = []
+    seen = 0
+    for line in text.splitlines():
+        if not line.strip():
+            if cur:
+                sentences.append(cur)
+                cur = []
+            continue
+        m = _TOKEN_LINE.match(line)
+        if m is None:
+            return None
+        cur.append(m.group(1))
+        seen += 1
+    if cur:
+        sentences.append(cur)
+    return sentences if seen else None
+
+
+def write_folder(texts: Sequence[str], folder: Path) -> list[Path]:
+    """The documents as files `doc00000.txt` ... in `folder` (for the command-line measurements)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, t in enumerate(texts):
+        f = folder / f"doc{i:05d}.txt"
+        f.write_text(t, encoding="utf-8")
+        paths.append(f)
+    return paths

@@ -1,13 +1,23 @@
 """Memory for `arabic-ie bench`: peak RSS growth measured in child processes, one per probe.
 
 Each probe runs in a fresh `python -m dsl.bench.memory PROBE_JSON`, so that its peak resident
-set is its own: streaming N and then 10 N documents through `Pack.match` (growth should stay
-small: caches are bounded), and building + matching the largest gazetteer, ours and spaCy's
-PhraseMatcher. A probe prints one JSON line; a probe that fails is reported, not raised.
+set is its own. Streaming through the shipped packs' `Pack.match`, as a caller does (the
+garbage collector as it comes), N and then 10 N documents, two ways:
+
+* `repeat`: the corpus's first N documents, once, then ten times over. Nothing new to learn,
+  so whatever grows grows per document: the leak check (the target: flat).
+* `fresh`: N and then 10 N documents never seen (the corpus, then more generated ones). New
+  words fill the caches of word analyses, token types and gazetteer codes, which are bounded
+  (about 200,000 word types each, then cleared): memory grows with the vocabulary up to that
+  bound, not with the documents.
+
+And building + matching the largest gazetteer, ours and spaCy's PhraseMatcher. A probe prints
+one JSON line; a probe that fails is reported, not raised.
 """
 from __future__ import annotations
 
 import gc
+import itertools
 import json
 import os
 import sys
@@ -18,7 +28,7 @@ from typing import Any
 
 from dsl.bench.config import BenchConfig
 from dsl.bench.corpus import generate_corpus, read_corpus
-from dsl.bench.packs import synthetic_gazetteer, synthetic_pack
+from dsl.bench.packs import synthetic_gazetteer
 
 _ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -32,23 +42,30 @@ class Probe:
     chars: int
     corpus: str | None = None
     docs: int = 10             # stream: documents matched after the baseline
-    rules: int = 1000          # stream: size of the synthetic pack
+    rules: tuple[str, ...] = ()   # stream: the packs (the shipped ones by default)
     size: int = 1000           # gaz, phrasematcher: entries
+    doc_sentences: int = 10
+    repeat: int = 1            # stream: passes over the same `docs` documents (1: fresh documents)
 
 
 def memory_report(cfg: BenchConfig, say: Callable[[str], None]) -> dict[str, Any]:
     """The `memory` section of the report: streaming 1x and 10x documents, and the largest gazetteer."""
     from dsl.bench.spacy_side import load_spacy
     out: dict[str, Any] = {}
-    n_rules = max(cfg.rule_sizes) if cfg.rule_sizes else 10
-    one = _child(Probe("stream", cfg.seed, cfg.chars, cfg.corpus, docs=cfg.memory_docs, rules=n_rules))
-    ten = _child(Probe("stream", cfg.seed, cfg.chars, cfg.corpus, docs=cfg.memory_docs * 10, rules=n_rules))
-    out["stream"] = {"1x": one, "10x": ten}
-    if "error" not in one and "error" not in ten:
-        out["stream"]["growth"] = ten["peak_rss_mb"] / one["peak_rss_mb"] - 1
-        out["stream"]["growth_over_baseline"] = (ten["delta_mb"] / one["delta_mb"] - 1) if one["delta_mb"] > 0 else None
-        say(f"  memory: {one['docs']} documents peak {one['peak_rss_mb']:.1f} MB, {ten['docs']} documents "
-            f"{ten['peak_rss_mb']:.1f} MB ({out['stream']['growth']:+.1%})")
+    rules = tuple(cfg.packs())
+    n = cfg.memory_docs
+    for way, one_p, ten_p in (("repeat", dict(docs=n, repeat=1), dict(docs=n, repeat=10)),
+                              ("fresh", dict(docs=n), dict(docs=10 * n))):
+        one = _child(Probe("stream", cfg.seed, cfg.chars, cfg.corpus, rules=rules, doc_sentences=cfg.doc_sentences,
+                           **one_p))  # type: ignore[arg-type]
+        ten = _child(Probe("stream", cfg.seed, cfg.chars, cfg.corpus, rules=rules, doc_sentences=cfg.doc_sentences,
+                           **ten_p))  # type: ignore[arg-type]
+        entry: dict[str, Any] = {"1x": one, "10x": ten}
+        if "error" not in one and "error" not in ten:
+            entry["growth"] = ten["peak_rss_mb"] / one["peak_rss_mb"] - 1
+            say(f"  memory ({way}): {one['matched']} documents peak {one['peak_rss_mb']:.1f} MB, {ten['matched']} "
+                f"documents {ten['peak_rss_mb']:.1f} MB ({entry['growth']:+.1%})")
+        out["stream" if way == "repeat" else "fresh"] = entry
     if cfg.gazetteer_sizes:
         n = max(cfg.gazetteer_sizes)
         g_ours = _child(Probe("gaz", cfg.seed, cfg.chars, cfg.corpus, size=n))
@@ -111,25 +128,28 @@ def _peak_mb() -> float:
 def run_probe(probe: Probe) -> dict[str, Any]:
     """Measure `probe` in this process (meant to be a fresh one: see `_child`)."""
     from dsl.morph.analyzer import default_analyzer
-    texts = read_corpus(probe.corpus) if probe.corpus else generate_corpus(probe.chars, probe.seed)
+    texts = read_corpus(probe.corpus, probe.doc_sentences) if probe.corpus else generate_corpus(probe.chars, probe.seed)
     an = default_analyzer()
     if probe.kind == "stream":
         from dsl.pack.pack import Pack
-        sample = [an.analyze(t) for t in texts[:50]]
-        yaml_text, _ = synthetic_pack(sample, probe.rules, probe.seed)
-        pack = Pack.from_yaml(yaml_text)
-        del sample
-        gen = _endless(texts, probe.seed)
-        for _ in range(3):
-            pack.match(next(gen))      # warm the caches before the baseline
-        gc.collect()
+        pack = Pack.load(list(probe.rules), cache=True)
+        if probe.repeat > 1:
+            first = (texts * (1 + probe.docs // max(len(texts), 1)))[:probe.docs]
+            stream: Iterator[str] = iter(first * probe.repeat)
+            for t in first[:3]:
+                pack.match(t)          # warm the caches before the baseline
+        else:
+            stream = _endless(texts, probe.seed)
+            for _ in range(3):
+                pack.match(next(stream))
         _reset_peak()
         base = _rss_mb()
-        n_m = 0
-        for _ in range(probe.docs):
-            n_m += len(pack.match(next(gen)))
-        return {"docs": probe.docs, "mentions": n_m, "baseline_mb": base, "peak_rss_mb": _peak_mb(),
-                "delta_mb": max(0.0, _peak_mb() - base)}
+        n_m = matched = 0
+        for t in itertools.islice(stream, probe.docs * probe.repeat):
+            n_m += len(pack.match(t))
+            matched += 1
+        return {"docs": probe.docs, "repeat": probe.repeat, "matched": matched, "mentions": n_m,
+                "baseline_mb": base, "peak_rss_mb": _peak_mb(), "delta_mb": max(0.0, _peak_mb() - base)}
     entries = synthetic_gazetteer(probe.size, probe.seed)
     docs = [an.analyze(t) for t in texts[:20]]
     if probe.kind == "gaz":
@@ -168,4 +188,6 @@ def _endless(texts: list[str], seed: int) -> Iterator[str]:
 
 
 if __name__ == "__main__":  # pragma: no cover - the child process of `_child`
-    print(json.dumps(run_probe(Probe(**json.loads(sys.argv[1])))))
+    args = json.loads(sys.argv[1])
+    args["rules"] = tuple(args.get("rules", ()))
+    print(json.dumps(run_probe(Probe(**args))))

@@ -1,65 +1,95 @@
-"""Timing for `arabic-ie bench`: medians of CPU time within a budget, runs alternated for ratios.
+"""Timing for `arabic-ie bench`: CPU time, the two sides of a ratio run alternately, medians.
 
-CPU time of this process (`time.process_time`): every stage is single-threaded, and on a
-shared machine CPU time does not count the time other jobs hold the core.
+CPU time (`time.process_time`, or a child process's user + system time): on a shared machine
+it does not count the time other jobs hold the core. The garbage collector is left as a
+caller has it (no collection between runs, nothing frozen), and `GcClock` says how much of
+a measurement it took.
 """
 from __future__ import annotations
 
 import gc
 import os
+import resource
 import statistics
+import subprocess
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 
-def freeze_inputs() -> None:
-    """Move the inputs built so far out of the collector's generations: in a streaming run they
-    would not be alive, and rescanning them would charge every stage for the bench's own data."""
-    gc.collect()
-    gc.freeze()
+@dataclass(frozen=True)
+class Timed:
+    """A measurement: the median CPU seconds of its runs, every run, and the last result."""
+
+    seconds: float
+    runs: tuple[float, ...]
+    result: Any = None
+
+    @property
+    def first(self) -> float:
+        return self.runs[0]
 
 
-def paired(fns: Sequence[Callable[[], Any]], runs: int, budget: float) -> list[tuple[float, int, Any]]:
-    """`median` of several functions run alternately (a, b, a, b, ...), so that a change in the
-    machine's load weighs on both sides of a ratio alike."""
+def paired(fns: Sequence[Callable[[], Any]], runs: int, budget: float) -> list[Timed]:
+    """Run the functions alternately (a, b, a, b, ...) `runs` times each, so that a change in the
+    machine's load weighs on every side alike; past three rounds, only while the CPU seconds
+    spent stay within `budget` (CPU time, so a loaded machine does not cut the runs short)."""
     times: list[list[float]] = [[] for _ in fns]
     results: list[Any] = [None] * len(fns)
     spent = 0.0
-    for _ in range(max(1, runs)):
+    for k in range(max(1, runs)):
         for j, fn in enumerate(fns):
-            gc.collect()
-            w = time.perf_counter()
             t = time.process_time()
             results[j] = fn()
             times[j].append(time.process_time() - t)
-            spent += time.perf_counter() - w
-        if spent > budget:
+            spent += times[j][-1]
+        if k + 1 >= 3 and spent > budget:
             break
-    return [(statistics.median(ts), len(ts), r) for ts, r in zip(times, results)]
+    return [Timed(statistics.median(ts), tuple(ts), r) for ts, r in zip(times, results)]
 
 
-def median(fn: Callable[[], Any], runs: int, budget: float) -> tuple[float, int, Any]:
-    """(median CPU seconds, runs done, last result): repeat `fn` up to `runs` times within `budget`."""
-    times: list[float] = []
-    result = None
-    spent = 0.0
-    for _ in range(max(1, runs)):
-        gc.collect()
-        w = time.perf_counter()
-        t = time.process_time()
-        result = fn()
-        times.append(time.process_time() - t)
-        spent += time.perf_counter() - w
-        if spent > budget:
-            break
-    return statistics.median(times), len(times), result
+def child_cpu(cmd: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
+              stdout: Any = subprocess.DEVNULL) -> tuple[float, float]:
+    """Run `cmd` to its end: (CPU seconds of the child, user + system; wall seconds)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    w = time.perf_counter()
+    res = subprocess.run(list(cmd), stdout=stdout, stderr=subprocess.PIPE, env=env, cwd=cwd, timeout=3600)
+    wall = time.perf_counter() - w
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if res.returncode != 0:
+        tail = (res.stderr.decode("utf-8", "replace").strip().splitlines() or ["failed"])[-1]
+        raise RuntimeError(f"{' '.join(cmd[:4])} ... exited {res.returncode}: {tail}")
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime, wall)
+
+
+class GcClock:
+    """CPU seconds spent in the cyclic garbage collector, and collections per generation,
+    while it is installed (`with GcClock() as gcc: ...`)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._t = 0.0
+
+    def _cb(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._t = time.process_time()
+        else:
+            self.seconds += time.process_time() - self._t
+            self.collections[info["generation"]] += 1
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self._cb)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        gc.callbacks.remove(self._cb)
 
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the report."""
+    """One line of the report: a stage, its tokens and median CPU seconds."""
 
     stage: str
     tokens: int
@@ -79,9 +109,3 @@ def load_average() -> str:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
     except OSError:  # pragma: no cover
         return "?"
-
-
-def side_by_side(name: str, ours: Row, theirs: Row) -> dict[str, Any]:
-    """A pair of the report: our throughput and spaCy's on the same stage, and their ratio."""
-    return {"stage": name, "ours_tok_s": ours.tok_s, "spacy_tok_s": theirs.tok_s,
-            "ratio": ours.tok_s / theirs.tok_s if theirs.tok_s else None}

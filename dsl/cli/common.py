@@ -73,9 +73,12 @@ def add_corpus_options(p: argparse.ArgumentParser) -> None:
 # --- loading ----------------------------------------------------------------------------------------------
 def load_pack(args: argparse.Namespace) -> Any:
     """The packs of `--rules` (default: `$ARABIC_IE_RULES`, else the shipped ones), compiled or from the cache."""
+    from dsl.frozen import settle_collector
     from dsl.pack.pack import Pack
-    return Pack.load(args.rules or None, allow_paths=getattr(args, "allow_path", None) or (),
+    pack = Pack.load(args.rules or None, allow_paths=getattr(args, "allow_path", None) or (),
                      cache=not getattr(args, "no_cache", False))
+    settle_collector()     # this process keeps the pack to its end: later collections skip it
+    return pack
 
 
 def packs_line(args: argparse.Namespace, pack: Any) -> str:

@@ -3,8 +3,8 @@
 `Document.from_tokens(items, text=None)` builds a Document from
 another analyzer's tokens (CAMeL Tools, Farasa, Stanza): each item is a mapping with `text`
 and optional `start`/`end` (core offsets), `word_start`/`word_end`, `norm`, `stem`, `pre`,
-`suf`, `def`, `shape`, `sent`, `word`, `lex` (the word lexicon's class, see `dsl.doc.token.LEX_VALUES`;
-"" when not given); any other key goes to `Token.extra` as a string
+`suf`, `def`, `shape`, `sent`, `word`, `lex` (the word lexicon's class, `dsl.doc.token.LEX_VALUES`; "" when not
+given); any other key goes to `Token.extra` as a string
 (`pos`, `lemma`, ...). Offsets are all-or-none. Without offsets and without `text`, the
 document text is the tokens' `text` joined by single spaces and offsets point into it; with
 `text` but no offsets, each token is searched in `text` after the previous one; without
@@ -15,6 +15,7 @@ so rule literals compare equal). Without `sent`, sentences are split as for our 
 """
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -64,13 +65,15 @@ def _as_str(v: Any, key: str, idx: int, id: str | None) -> str:
 
 def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = None,
                       id: str | None = None, *, options: NormalizeOptions = DEFAULT
-                      ) -> tuple[str, tuple[Token, ...], tuple[tuple[int, int], ...]]:
-    """The text, tokens and sentences of a Document made of another analyzer's tokens.
+                      ) -> tuple[str, tuple[Token, ...], tuple[tuple[int, int], ...], list[int] | None]:
+    """The text, tokens, sentences and token types of a Document made of another analyzer's tokens.
 
     Each item needs `text`; `start`/`end` (all items or none), `word_start`/`word_end`,
     `norm`, `stem`, `pre`, `suf`, `def`, `shape`, `sent` are optional; other keys go to
     `Token.extra` as strings. Missing `norm`/`stem` come from `text` via the normalizer (given
     values are normalized too). Raises `InputError` naming the token index on a bad item.
+    The types (see `dsl.doc.document.token_types`) are None when some definite token's norm is
+    not the article + its stem.
     """
     opts = options
     rows: list[Mapping[str, Any]] = []
@@ -172,48 +175,92 @@ def tokens_from_dicts(items: Iterable[Mapping[str, Any]], text: str | None = Non
         for k in range(a, b):
             sent_index[k] = si
 
-    # 3. tokens
+    # 3. tokens. A token's attributes follow from its core, its word and the values given for
+    # it, so they are worked out once per distinct combination (cached across documents, see
+    # `_lexical`): tokens of one combination share their analyses and a type id.
     tokens: list[Token] = []
+    types: list[int] = []
+    cache = _LEXICAL if opts is DEFAULT else {}
+    if len(cache) > LEXICAL_CACHE_SIZE:
+        cache.clear()
+    typed = True
+    new = _new
+    get = dict.get
+    known = _KNOWN_KEYS
     for idx, r in enumerate(rows):
         s, e, ws, we = spans[idx]
         core = text[s:e]
-        pre = normalize_word(_as_str(r.get("pre", ""), "pre", idx, id), opts)
-        suf = normalize_word(_as_str(r.get("suf", ""), "suf", idx, id), opts)
-        dv = r.get("def", r.get("definite", False))
-        definite = _as_bool(dv, idx, id)
-        if "norm" in r:
-            norm = _nv(_as_str(r["norm"], "norm", idx, id), opts)
-        else:
-            norm = normalize_word(core, opts) or core
-            if definite and not norm.startswith("ال"):
-                # ل + ال is written لل: the core keeps the article's ل (`لفريق`), its norm is `الفريق`
-                norm = "ال" + (norm[1:] if pre.endswith("ل") and norm.startswith("ل") else norm)
-        if "stem" in r:
-            stem = _nv(_as_str(r["stem"], "stem", idx, id), opts)
-        else:
-            stem = norm[2:] if definite and norm.startswith("ال") and len(norm) > 2 else norm
-        if "word" in r:
-            word = _nv(_as_str(r["word"], "word", idx, id), opts)
-        else:
-            surface = core if synthesized else text[ws:we]
-            word = normalize_word(surface, opts) or surface
-        shape = _as_str(r.get("shape", ""), "shape", idx, id) or _raw_shape(core)
-        lex = _as_str(r.get("lex", ""), "lex", idx, id)
-        if lex not in LEX_VALUES:
-            raise _bad(idx, f"'lex' must be one of {', '.join(repr(v) for v in LEX_VALUES)}, got {lex!r}", id)
-        extra = {}
-        for k, v in r.items():
-            if k in _KNOWN_KEYS:
-                continue
-            if not isinstance(k, str):
-                raise _bad(idx, f"attribute names must be strings, got {k!r}", id)
-            extra[k] = ("true" if v else "false") if isinstance(v, bool) else ("" if v is None else str(v))
+        surface = core if synthesized or (ws == s and we == e) else text[ws:we]
+        extra_items = () if r.keys() <= known else tuple(kv for kv in r.items() if kv[0] not in known)
+        dv = get(r, "def", get(r, "definite", False))
+        key = (core, surface, get(r, "pre", _ABSENT), get(r, "suf", _ABSENT), dv, dv.__class__,
+               get(r, "norm", _ABSENT), get(r, "stem", _ABSENT), get(r, "word", _ABSENT), get(r, "shape", _ABSENT),
+               get(r, "lex", _ABSENT), extra_items)
+        try:
+            lex = cache.get(key)
+        except TypeError:           # an unhashable value: worked out (and refused) below, not cached
+            lex, key = None, None
+        if lex is None:
+            lex = _lexical(core, surface, r, extra_items, idx, id, opts)
+            if key is not None:
+                cache[key] = lex
         si = sent_index[idx]
         a, b = sents[si]
-        tokens.append(Token(idx, s, e, ws, we, core, word, norm, stem, pre, suf, definite, shape,
-                            si, idx == a, idx == b - 1, (Analysis(pre, definite, stem, suf, lex),),
-                            ReadOnlyDict(extra) if extra else NO_EXTRA))
-    return text, tuple(tokens), tuple(sents)
+        tokens.append(new(Token, (idx, s, e, ws, we, core, *lex[:7], si, idx == a, idx == b - 1, *lex[7:9])))
+        types.append(lex[9])
+        typed = typed and lex[10]
+    return text, tuple(tokens), tuple(sents), (types if typed else None)
+
+
+#: A value not given (distinct from every value a caller may give, None included).
+_ABSENT = object()
+#: What tokens of one (core, word, given values) combination share, cached across documents:
+#: (word, norm, stem, pre, suf, definite, shape, analyses, extra, type id, article ok).
+_LEXICAL: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+LEXICAL_CACHE_SIZE = 200_000
+#: Type ids of these tokens: negative, so they never meet the analyzer's (non-negative) entry ids.
+_TYPE_IDS = itertools.count(-1, -1)
+_new = tuple.__new__
+
+
+def _lexical(core: str, surface: str, r: Mapping[str, Any], extra_items: tuple[tuple[Any, Any], ...], idx: int,
+             id: str | None, opts: NormalizeOptions) -> tuple[Any, ...]:
+    """A token's attributes but its position (see `tokens_from_dicts`), its values checked."""
+    pre = normalize_word(_as_str(r.get("pre", ""), "pre", idx, id), opts)
+    suf = normalize_word(_as_str(r.get("suf", ""), "suf", idx, id), opts)
+    definite = _as_bool(r.get("def", r.get("definite", False)), idx, id)
+    if "norm" in r:
+        norm = _nv(_as_str(r["norm"], "norm", idx, id), opts)
+    else:
+        norm = normalize_word(core, opts) or core
+        if definite and not norm.startswith("ال"):
+            # ل + ال is written لل: the core keeps the article's ل (`لفريق`), its norm is `الفريق`
+            norm = "ال" + (norm[1:] if pre.endswith("ل") and norm.startswith("ل") else norm)
+    if "stem" in r:
+        stem = _nv(_as_str(r["stem"], "stem", idx, id), opts)
+    else:
+        stem = norm[2:] if definite and norm.startswith("ال") and len(norm) > 2 else norm
+    if "word" in r:
+        word = _nv(_as_str(r["word"], "word", idx, id), opts)
+    else:
+        word = normalize_word(surface, opts) or surface
+    shape = _as_str(r.get("shape", ""), "shape", idx, id) or _raw_shape(core)
+    lex = _as_str(r.get("lex", ""), "lex", idx, id)
+    if lex not in LEX_VALUES:
+        raise _bad(idx, f"'lex' must be one of {', '.join(repr(v) for v in LEX_VALUES)}, got {lex!r}", id)
+    extra: Mapping[str, str] = NO_EXTRA
+    if extra_items:
+        out = {}
+        for k, v in extra_items:
+            if not isinstance(k, str):
+                raise _bad(idx, f"attribute names must be strings, got {k!r}", id)
+            out[k] = ("true" if v else "false") if isinstance(v, bool) else ("" if v is None else str(v))
+        extra = ReadOnlyDict(out)
+    # Tokens of one combination agree on every attribute but position and sentence flags: the
+    # contract of a document's token types (`dsl.doc.document.token_types`), which also wants
+    # a definite token's norm to be the article + its stem, as in the analyzer's documents.
+    return (word, norm, stem, pre, suf, definite, shape, (Analysis(pre, definite, stem, suf, lex),), extra,
+            next(_TYPE_IDS), not definite or norm == "ال" + stem)
 
 
 def _core_in_word(word: str, r: Mapping[str, Any], idx: int, id: str | None,

@@ -53,5 +53,25 @@ class Document:
         `suf`, `def`, `shape`, `sent`, `start`, `end` and any other attribute are optional).
         Without offsets, the text is the tokens joined by single spaces.
         """
-        text, tokens, sentences = tokens_from_dicts(items, text=text, id=id)
-        return cls(text, tokens, sentences, id)
+        text, tokens, sentences, types = tokens_from_dicts(items, text=text, id=id)
+        doc = cls(text, tokens, sentences, id)
+        if types is not None:
+            object.__setattr__(doc, "_token_types", types)
+        return doc
+
+
+def token_types(doc: Document) -> list[int] | None:
+    """A type id per token of `doc`, or None: tokens with the same id agree on every attribute
+    but their position and sentence flags (and a definite token's norm is the article + its
+    stem), so later stages may take the id as the token's type (`dsl.pack.index`,
+    `dsl.gazetteer.scanner`) instead of reading and hashing its fields.
+
+    The builder of the tokens attaches them: our analyzer (its cached word entries, see
+    `dsl.morph.analyzer.entry_ids`) or `Document.from_tokens` (its cache of token values, with
+    negative ids, so the two never meet). They come from process-wide counters and mean
+    nothing elsewhere: `__getstate__` drops them, and a document copied, unpickled or built
+    with `dataclasses.replace` has none.
+    """
+    d = doc.__dict__
+    ids = d.get("_entry_ids")
+    return ids if ids is not None else d.get("_token_types")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copyreg
 import hashlib
 import io
+import multiprocessing
 import pickle
 import threading
 from collections import deque
@@ -23,6 +24,7 @@ from typing import Any
 from dsl.doc.mention import Arg, Mention
 from dsl.engines.defaults import CHUNK_CHARS, CHUNK_DOCS
 from dsl.engines.sequential import DocResult, match_one
+from dsl.frozen import settle_collector
 from dsl.io.inputs import InputDoc, InputProblem
 from dsl.version import __version__
 
@@ -81,6 +83,10 @@ class PackRef:
                 if len(_PACKS) >= 4:          # a long-lived Dask worker may see several packs
                     _PACKS.pop(next(iter(_PACKS)))
                 pack = _PACKS[self.digest] = pickle.loads(self.data)
+                if multiprocessing.parent_process() is not None:
+                    # a worker process (the pool's, a Dask worker's) keeps its pack to its end:
+                    # later collections skip it (not done in a caller's own process)
+                    settle_collector()
             return pack
 
     def __repr__(self) -> str:

@@ -18,9 +18,8 @@ from itertools import compress, repeat
 from operator import attrgetter, is_, itemgetter
 from typing import Any, NamedTuple
 
-from dsl.doc.document import Document
+from dsl.doc.document import Document, token_types
 from dsl.doc.token import Token
-from dsl.morph.analyzer import entry_ids
 
 __all__ = ["GazMatch", "Scanner", "new_scanner", "walk", "token_key", "light", "SEP", "CLITIC", "PREFIX", "ART"]
 
@@ -179,14 +178,15 @@ class Scanner:
     token's norm (for documents whose definite tokens all have norm = ال + stem; others are
     walked).
 
-    No match may cross a sentence boundary: in a document of this process's analyzer one
+    No match may cross a sentence boundary: in a document with token types (this process's
+    analyzer's, or `Document.from_tokens`', whose sentences tile the tokens in order) one
     that does is dropped and its sentences walked; in others each sentence's first token
     gets the unknown B code. The automaton finds the longest path at the leftmost start, as
     the trie walk does. Where that path's entries are not unconditional (spelling=exact, or
     the article-optional form reached by a token without the article) its entries are
     checked in the walk's order; if none holds, a one-token match is dropped (the walk would
     move on to the next token too) and a longer one sends its sentence to the walk. Codes
-    per analyzer entry id (`morph.entry_ids`) or per key are cached, bounded.
+    per token type id (`doc.document.token_types`) or per key are cached, bounded.
     """
 
     __slots__ = ("paths", "alts", "strict", "a_codes", "b_codes", "width", "unknown", "values", "ac", "by_entry",
@@ -259,13 +259,13 @@ class Scanner:
     def encode(self, doc: Document, eids: list[int] | None) -> bytes | None:
         """The document as codes, or None when the walk must take it (sentences out of order
         or overlapping; definite tokens whose norm is not ال + stem, with article paths).
-        `eids`: the analyzer's entry ids of the tokens, when the analyzer made `doc`."""
+        `eids`: the token types of `doc` (`doc.document.token_types`), when it has them."""
         toks = doc.tokens
         n = len(toks)
         w = self.width
         if eids is not None:
             # One C-level pass over the entry ids: the common case. (Sentence boundaries are
-            # checked on the matches: the analyzer's sentences tile the document in order.)
+            # checked on the matches: the sentences of typed documents tile them in order.)
             by_entry = self.by_entry
             get = itemgetter(*eids) if n > 1 else lambda d: (d[eids[0]],)
             try:
@@ -273,10 +273,18 @@ class Scanner:
             except KeyError:
                 if len(by_entry) > self.CACHE:
                     by_entry = self.by_entry = {}
-                for j, e in enumerate(eids):
-                    if e not in by_entry:
-                        t = toks[j]
-                        by_entry[e] = self._codes(t.pre, t.norm, t.suf)
+                token_of = dict(zip(eids, toks))        # (C-level passes: most types are known;
+                keys = _TYPE_KEYS                       # the keys of a type are the same for every gazetteer)
+                if len(keys) > self.CACHE:
+                    keys.clear()
+                bget, aget, unknown = self.b_codes.get, self.a_codes.get, self.unknown
+                for e in set(token_of).difference(by_entry):    # (this difference walks token_of only)
+                    ks = keys.get(e)
+                    if ks is None:
+                        t = token_of[e]
+                        ks = keys[e] = (token_key(t.pre, t.norm, t.suf), token_key("", t.norm, t.suf))
+                    b, a = bget(ks[0]), aget(ks[1])
+                    by_entry[e] = unknown if a is None and b is None else (b or unknown[:w]) + (a or unknown[w:])
                 return b"".join(get(by_entry))
         if self.has_art and any(t.definite and t.norm != "ال" + t.stem for t in toks):
             return None
@@ -310,11 +318,11 @@ class Scanner:
         n = len(toks)
         if not n:
             return []
-        eids = entry_ids(doc)
+        eids = token_types(doc)
         codes = self.encode(doc, eids)
         if codes is None:
             return None
-        # In a document of the analyzer, a match over the start of a sentence is dropped and
+        # In a typed document, a match over the start of a sentence is dropped and
         # its sentences walked (in others, sentence starts are coded to stop matches).
         bounds = list(map(_FIRST, doc.sentences)) if eids is not None else []
         bounds.append(n)
@@ -353,6 +361,8 @@ def new_scanner(paths: Mapping[str, int], alts: Mapping[int, tuple[int, ...]], s
     return Scanner(paths, alts, strict)
 
 _IS_ART = itemgetter(1)
+#: token type id (`doc.document.token_types`) -> (inner key, first key) of its tokens, for every scanner
+_TYPE_KEYS: dict[int, tuple[str, str]] = {}
 _FIRST = itemgetter(0)
 _new_tuple = tuple.__new__
 

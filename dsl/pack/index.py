@@ -7,7 +7,8 @@ is compiled once into a `PackMatcher`:
 1. **Token types.** Tokens that agree on every field the pack's predicates read (e.g. `stem`,
    `norm`, `definite`; plus the analyses of an ambiguous token) share a type id. The ids come
    from a dict kept across documents (bounded by `cache_size`), one lookup per token of the
-   analyzer's entry id (`morph.entry_ids`: tokens of one cached entry agree on every field),
+   document's token type id (`doc.document.token_types`: the analyzer's cached entries, or
+   `Document.from_tokens`' cached token values: tokens of one type agree on every field),
    or of a C-level tuple of the fields read for documents built otherwise.
 2. **Predicates are deduplicated across rules** (`Pred*` objects compare by value) and their
    results are cached per (predicate, token type), across documents: a predicate is evaluated
@@ -45,17 +46,17 @@ matcher (in the compiled-pack cache, or sent to a worker) carries its index, not
 """
 from __future__ import annotations
 
+import re
 import threading
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import compress, repeat
 from operator import add, attrgetter, mul
 from time import perf_counter
 from typing import Any
 
-from dsl.doc.document import Document
-from dsl.morph.analyzer import entry_ids
+from dsl.doc.document import Document, token_types
 from dsl.pattern.program import (
     ANALYSIS_ATTRS,
     CLOSE,
@@ -73,9 +74,10 @@ from dsl.pattern.program import (
     get_value,
     holds_on_token,
 )
-from dsl.pattern.vm import Match, MatchContext, Run, sentence_windows
+from dsl.pattern.vm import LightMatch, Match, MatchContext, Run, light_match, match_of, sentence_windows
 
-__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "compile_phases", "required_literal"]
+__all__ = ["RuleSpec", "PackMatcher", "DocTypes", "CompiledPack", "HitSpec", "compile_phases", "hit_spec",
+           "required_literal"]
 
 #: Attributes an index key may name (strings read from an analysis or from the token).
 _INDEX_ATTRS = frozenset({"stem", "norm", "pre", "suf", "text", "word", "shape"})
@@ -135,11 +137,10 @@ def required_literal(source: str, flags: str = "") -> str:
     """A piece of text every string the regex matches contains ('' when none is known).
 
     Read from Python's own regex parser (the `regex` module shares its syntax for what this
-    looks at: literal characters in a mandatory sequence); a pattern it cannot parse, or one
-    that ignores case, gives ''.
+    looks at: literal characters in a mandatory sequence; its `\\p{..}` classes are read as
+    any character); a pattern it cannot parse gives ''. Under the `i` flag only caseless
+    characters count (Arabic letters, digits), which match nothing but themselves.
     """
-    if "i" in flags:
-        return ""
     try:
         import re._parser as sre_parse  # Python >= 3.11
     except ImportError:  # pragma: no cover
@@ -147,10 +148,18 @@ def required_literal(source: str, flags: str = "") -> str:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            tree = sre_parse.parse(source)
+            tree = sre_parse.parse(_UNICODE_CLASS.sub(lambda m: m.group(1) + ".", source))
     except Exception:
         return ""
     best = [""]
+    caseless = "i" in flags
+
+    def keep(run: str) -> None:
+        if caseless:
+            run = "".join(" " if c.lower() != c or c.upper() != c or c.isupper() or c.islower() else c for c in run)
+            run = max(run.split(" "), key=len)    # (a space is caseless too: it only splits here)
+        if len(run) > len(best[0]):
+            best[0] = run
 
     def walk(items: Any) -> None:
         run = ""
@@ -159,8 +168,7 @@ def required_literal(source: str, flags: str = "") -> str:
             if name == "LITERAL":
                 run += chr(av)
                 continue
-            if len(run) > len(best[0]):
-                best[0] = run
+            keep(run)
             run = ""
             if name == "SUBPATTERN":
                 walk(av[-1])
@@ -168,11 +176,14 @@ def required_literal(source: str, flags: str = "") -> str:
                 walk(av[2])
             elif name == "ATOMIC_GROUP":
                 walk(av)
-        if len(run) > len(best[0]):
-            best[0] = run
+        keep(run)
 
     walk(tree)
     return best[0]
+
+
+#: `\\p{..}` / `\\P{..}` (not itself escaped): a Unicode class of the `regex` module.
+_UNICODE_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\[pP]\{[^}]*\}")
 
 
 def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
@@ -198,11 +209,46 @@ def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:
         options = [k for k in (_index_keys(p) for p in pred.items) if k is not None]
         if not options:
             return None
-        return min(options, key=lambda ks: (len(ks), sum(k[0] == "sub" for k in ks)))
+        # the most selective conjunct: never an empty value (`pre=""` holds on most tokens),
+        # then the fewest keys, then exact values before substrings
+        return min(options, key=lambda ks: (any(k[2] == "" for k in ks), len(ks), sum(k[0] == "sub" for k in ks)))
     if isinstance(pred, PredOr):
         out: list[tuple[str, str, str]] = []
         for p in pred.items:
             ks = _index_keys(p)
+            if ks is None:
+                return None
+            out.extend(ks)
+        return out
+    return None
+
+
+def _exact_keys(pred: Any) -> list[tuple[str, str, str]] | None:
+    """(level, attr, value) keys such that `pred` holds on a token exactly when the token has one
+    of them (an analysis-level attribute in some analysis): `attr = "v"`, `attr in SET`, a
+    literal regex (`[text=/وزير/i]`), and alternatives of those. None for any other predicate.
+    Such a predicate is answered for a new token type from the type's values in one pass over
+    an index of every such key of the pack (`PackMatcher.exact_index`), however many there are."""
+    if isinstance(pred, PredEq):
+        if pred.negate or pred.level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS \
+                or not isinstance(pred.value, str):
+            return None
+        return [(pred.level, pred.attr, pred.value)]
+    if isinstance(pred, PredIn):
+        if pred.values is None or pred.level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        return [(pred.level, pred.attr, v) for v in pred.values]
+    if isinstance(pred, PredRegex):
+        if pred.negate or pred.level not in ("analysis", "token") or pred.attr not in _INDEX_ATTRS:
+            return None
+        kind, lit = pred.plan()
+        if kind != "eq":
+            return None
+        return [(pred.level, pred.attr, lit)] + ([(pred.level, pred.attr, lit + "\n")] if pred.search else [])
+    if isinstance(pred, PredOr):
+        out: list[tuple[str, str, str]] = []
+        for p in pred.items:
+            ks = _exact_keys(p)
             if ks is None:
                 return None
             out.extend(ks)
@@ -281,15 +327,12 @@ class DocTypes:
     caches: _Caches
     sent_windows: list[tuple[int, int]]
     win_of: list[int]             # window index of each token (-1: in no sentence window)
-    # (level, attr) -> value -> the document's types with that value (any analysis): built on
-    # demand, for rules that start with `attr in DOCUMENT_SET` (see `search`, step 2)
-    by_value: dict[tuple[str, str], dict[Any, set[int]]] = field(default_factory=dict)
 
 
 class _Caches:
     """Everything cached across documents; replaced as a whole when it grows past its bound."""
 
-    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values")
+    __slots__ = ("types", "keys", "pred", "cand", "pair", "rule_pc", "amb", "amb_values", "exact", "values")
 
     def __init__(self, n_preds: int, n_groups: int) -> None:
         self.types: dict[Any, int] = {}
@@ -300,6 +343,9 @@ class _Caches:
         self.rule_pc: dict[int, list[dict[int, bool]]] = {}
         self.amb: dict[int, tuple[Any, int]] = {}       # id(analyses tuple) -> (the tuple, value id)
         self.amb_values: dict[Any, int] = {}            # analyses tuple (by value) -> value id
+        self.exact: dict[int, frozenset[int]] = {}      # tid -> the exact predicates (see _exact_keys) it satisfies
+        # (level, attr) -> (value -> the types with that value in some analysis, types indexed so far)
+        self.values: dict[tuple[str, str], tuple[dict[Any, set[int]], list[int]]] = {}
 
 
 @dataclass
@@ -354,6 +400,18 @@ class PackMatcher:
                                tuple(k for k, g in enumerate(gmap) if _is_dynamic(preds[g]))))
         self.preds = tuple(preds)
         self.per_analysis = tuple(per_analysis)
+        # (level, attr) -> value -> the exact predicates a token with that value satisfies
+        exact_index: dict[tuple[str, str], dict[str, list[int]]] = {}
+        exact = []
+        for g, p in enumerate(preds):
+            ks = _exact_keys(p)
+            exact.append(ks is not None)
+            for level, attr, value in ks or ():
+                lst = exact_index.setdefault((level, attr), {}).setdefault(value, [])
+                if not lst or lst[-1] != g:
+                    lst.append(g)
+        self.exact = tuple(exact)
+        self.exact_index = {k: {v: tuple(gs) for v, gs in tab.items()} for k, tab in exact_index.items()}
         self.dynamic = tuple(_is_dynamic(p) for p in preds)
         self.dynamic_key = tuple(_dynamic_key(p) for p in preds)
         self.rules = tuple(rules)
@@ -433,11 +491,11 @@ class PackMatcher:
                     self._caches = _Caches(len(self.preds), len(self.groups))
                 caches = self._caches
         toks = doc.tokens
-        eids = None if self.reads_extra else entry_ids(doc)
+        eids = None if self.reads_extra else token_types(doc)
         trusted = eids is not None
         if eids is not None:
             # Tokens built from one analyzer entry agree on every field read here but the
-            # sentence flags (see morph.entry_ids): the entry id is the type, with no token read.
+            # sentence flags (see doc.document.token_types): that id is the type, with no token read.
             keys: list[Any] = eids
             if self.key_sent:
                 keys = list(zip(eids, map(_sent_flags, toks)))
@@ -511,7 +569,7 @@ class PackMatcher:
         out = []
         for r in sorted(hits):
             for g in self.rules[r].first:
-                if self._test(caches.pred[g], g, tok, tid, {}):
+                if self._test(caches.pred[g], g, tok, tid, {}, caches):
                     out.append(r)
                     break
         return tuple(out)
@@ -534,7 +592,7 @@ class PackMatcher:
             later: list[tuple[int, int]] = []
             passed = False
             for g1, alts in pairs:
-                if not self._test(preds[g1], g1, tok, tid, {}):
+                if not self._test(preds[g1], g1, tok, tid, {}, caches):
                     continue
                 if alts is None:
                     passed = True
@@ -542,7 +600,7 @@ class PackMatcher:
                 for d, g2 in alts:
                     if d > 1:
                         later.append((d, g2))
-                    elif ntok is not None and self._test(preds[g2], g2, ntok, nxt, {}):
+                    elif ntok is not None and self._test(preds[g2], g2, ntok, nxt, {}, caches):
                         passed = True
                         break
                 if passed:
@@ -553,11 +611,35 @@ class PackMatcher:
                 far.append((r, tuple(sorted(set(later)))))
         return tuple(ok), tuple(far)
 
-    def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]]) -> bool:
+    def _test(self, cache: dict[int, bool], g: int, tok: Any, tid: int, sets: Mapping[str, frozenset[str]],
+              caches: _Caches | None = None) -> bool:
+        """Predicate `g` on type `tid` (a token `tok` of that type), cached in `cache`."""
         r = cache.get(tid)
         if r is None:
-            r = cache[tid] = holds_on_token(self.preds[g], self.per_analysis[g], tok, sets)
+            if caches is not None and self.exact[g]:
+                true = caches.exact.get(tid)
+                if true is None:
+                    true = caches.exact[tid] = self._exact_true(tok)
+                r = cache[tid] = g in true
+            else:
+                r = cache[tid] = holds_on_token(self.preds[g], self.per_analysis[g], tok, sets)
         return r
+
+    def _exact_true(self, tok: Any) -> frozenset[int]:
+        """The exact predicates (see `_exact_keys`) that hold on `tok`: a few lookups per attribute."""
+        out: set[int] = set()
+        analyses = tok.analyses if len(tok.analyses) > 1 else (tok,)
+        for (level, attr), tab in self.exact_index.items():
+            if level == "analysis":
+                for an in analyses:
+                    gs = tab.get(get_value(level, attr, tok, an))
+                    if gs:
+                        out.update(gs)
+            else:
+                gs = tab.get(get_value(level, attr, tok, None))
+                if gs:
+                    out.update(gs)
+        return frozenset(out)
 
     def search(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
                doc_types: DocTypes | None = None, timings: dict[int, float] | None = None,
@@ -567,6 +649,19 @@ class PackMatcher:
         Returns rule index -> matches, in text order, exactly those of
         `vm.finditer(spec.program, ctx, mode=spec.mode, cross_sentence=spec.cross_sentence)`;
         rules without a match are left out (the work is proportional to the rules that can start).
+        `search_light` gives the same matches in their light form (`vm.LightMatch`).
+        """
+        found = self.search_light(ctx, group=group, rules=rules, doc_types=doc_types, timings=timings,
+                                  start_counts=start_counts)
+        specs = self.specs
+        return {r: [match_of(m, specs[r].program.capture_names, specs[r].program.repeated_captures) for m in ms]
+                for r, ms in found.items()}
+
+    def search_light(self, ctx: MatchContext, *, group: int = 0, rules: Sequence[int] | None = None,
+                     doc_types: DocTypes | None = None, timings: dict[int, float] | None = None,
+                     start_counts: dict[int, int] | None = None) -> dict[int, list[LightMatch]]:
+        """`search`, each match in its light form: (tok_start, tok_end, start, end, captures).
+
         With `timings`, adds each rule's seconds: its own VM time plus a share of the shared
         pass proportional to the start positions it was given. With `start_counts`, adds the number of
         positions each rule's VM was started at.
@@ -626,7 +721,7 @@ class PackMatcher:
                         t = tids[j]
                         hit = preds[g].get(t)
                         if hit is None:
-                            hit = self._test(preds[g], g, keys_of[t], t, {})
+                            hit = self._test(preds[g], g, keys_of[t], t, {}, caches)
                         if hit:
                             lst = positions.get(r)
                             if lst is None:
@@ -650,8 +745,10 @@ class PackMatcher:
                     c = caches.pred[g] if not self.dynamic[g] else dyn_pcache.setdefault(g, {})
                     key = self.dynamic_key[g]
                     if key is not None:
-                        idx = _value_index(dt, key[0], key[1])
-                        tried = set().union(*(idx.get(v, ()) for v in sets.get(key[2], ())))
+                        with self._lock:
+                            idx = _value_index(dt, key[0], key[1])
+                            tried = set().union(*(idx.get(v, ()) for v in sets.get(key[2], ())))
+                        tried &= distinct if distinct is not None else (distinct := set(tids))
                     else:
                         tried = distinct if distinct is not None else (distinct := set(tids))
                     ok.update(tid for tid in tried - ok if self._test(c, g, keys_of[tid], tid, sets))
@@ -674,7 +771,7 @@ class PackMatcher:
 
         shared = (perf_counter() - t_start) if timings is not None else 0.0
         # 4. each rule's VM at its start positions (only rules that can start somewhere)
-        out: dict[int, list[Match]] = {}
+        out: dict[int, list[LightMatch]] = {}
         if timings is None:
             active = sorted(positions) if wanted is None else sorted(r for r in positions if r in wanted)
             if gi.anywhere:
@@ -713,7 +810,7 @@ class PackMatcher:
         return out
 
     def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],
-                  pcache: list[dict[int, bool]], runs: dict[bool, Run]) -> list[Match]:
+                  pcache: list[dict[int, bool]], runs: dict[bool, Run]) -> list[LightMatch]:
         """`finditer` restricted to the positions where the rule can start (same windows, same order).
 
         `runs` holds this search's VM states (one per sentence mode), rebound to each rule in
@@ -728,7 +825,8 @@ class PackMatcher:
         need = prog.min_length
         first = spec.mode == "first"
         code = prog.code
-        out: list[Match] = []
+        toks = ctx.doc.tokens
+        out: list[LightMatch] = []
         if spec.cross_sentence:
             n = len(dt.tids)
             if not n:
@@ -755,7 +853,7 @@ class PackMatcher:
             if r is None:
                 continue
             end, caps, trail = r
-            out.append(run.build(p, end, caps, trail))
+            out.append(light_match(toks, p, end, caps, trail))
             run.visited.clear()
             resume = end if first else p + 1
         return out
@@ -772,18 +870,20 @@ class _GroupIndex:
 
 
 def _value_index(dt: DocTypes, level: str, attr: str) -> dict[Any, set[int]]:
-    """value -> the types of `dt`'s document with that value of `attr` (in any analysis)."""
-    idx = dt.by_value.get((level, attr))
-    if idx is None:
-        idx = dt.by_value[(level, attr)] = {}
-        keys_of = dt.caches.keys
-        for tid in set(dt.tids):
+    """value -> the types with that value of `attr` (in any analysis): every type seen so far,
+    indexed as it first comes (kept with the other caches across documents); callers keep the
+    ones of `dt`'s document."""
+    idx, done = dt.caches.values.setdefault((level, attr), ({}, [0]))
+    keys_of = dt.caches.keys
+    if done[0] < len(keys_of):
+        for tid in range(done[0], len(keys_of)):
             tok = keys_of[tid]
             if level == "analysis" and len(tok.analyses) > 1:
                 for an in tok.analyses:
                     idx.setdefault(get_value(level, attr, tok, an), set()).add(tid)
             else:
                 idx.setdefault(get_value(level, attr, tok, tok), set()).add(tid)
+        done[0] = len(keys_of)
     return idx
 
 
@@ -811,6 +911,21 @@ def _is_none(x: Any) -> bool:
 
 
 @dataclass(frozen=True)
+class HitSpec:
+    """What turns a rule's light match into a hit (`dsl.doc.mention.Hit`), read once per rule:
+    its label, name, priority and output flag; the capture slot its span comes from (-1: the
+    whole match); per slot, the argument name and whether it repeats."""
+
+    label: str
+    rule: str
+    priority: int
+    output: bool
+    span_slot: int
+    names: tuple[str, ...]
+    repeated: tuple[bool, ...]
+
+
+@dataclass(frozen=True)
 class CompiledPack:
     """A pack's rules ready for the cascade: the pack matcher (one group per phase) and, per
     phase, the (rule index, rule) pairs and the labels the phase produces. Built once with the
@@ -819,6 +934,15 @@ class CompiledPack:
     matcher: PackMatcher
     phase_rules: tuple[tuple[tuple[tuple[int, Any], ...], frozenset[str]], ...]
     rule_at: tuple[Any, ...]
+    hit_specs: tuple[HitSpec, ...] = ()
+
+
+def hit_spec(rule: Any) -> HitSpec:
+    """The `HitSpec` of a compiled rule."""
+    names = tuple(rule.program.capture_names)
+    span = names.index(rule.span) if rule.span is not None and rule.span in names else -1
+    return HitSpec(rule.label, rule.name, rule.priority, rule.output, span, names,
+                   tuple(n in rule.program.repeated_captures for n in names))
 
 
 def compile_phases(phases: Sequence[Any]) -> CompiledPack:
@@ -835,4 +959,5 @@ def compile_phases(phases: Sequence[Any]) -> CompiledPack:
             rule_at.append(rule)
         groups.append(g)
         phase_rules.append((tuple((k, rule_at[k]) for k in g), frozenset(rule_at[k].label for k in g)))
-    return CompiledPack(PackMatcher(specs, groups), tuple(phase_rules), tuple(rule_at))
+    return CompiledPack(PackMatcher(specs, groups), tuple(phase_rules), tuple(rule_at),
+                        tuple(hit_spec(r) for r in rule_at))

@@ -22,13 +22,14 @@ from typing import Any
 from dsl.cache import digest, file_digest, read_entry, write_entry
 from dsl.doc.document import Document
 from dsl.doc.given import read_given, snap_given
-from dsl.doc.mention import Mention, new_mention
+from dsl.doc.mention import Hit, Mention, MentionBuilder, new_hit
 from dsl.doc.token import Analysis
 from dsl.errors import DslError, ErrorList, PackError, PatternError, SourcePos
+from dsl.frozen import collector_paused
 from dsl.gazetteer.format import Entry, GazetteerSource, read_entries
 from dsl.gazetteer.index import Gazetteer
 from dsl.morph.analyzer import made_by_analyzer
-from dsl.pack.cascade import RunResult, run
+from dsl.pack.cascade import RunResult, run, run_light
 from dsl.pack.index import CompiledPack, compile_phases
 from dsl.pack.shipped import default_packs
 from dsl.pack.source import (
@@ -40,7 +41,6 @@ from dsl.pack.source import (
     expand_pack_paths,
     read_sources,
 )
-from dsl.pattern.compiler import CompileEnv, compile_pattern
 from dsl.text.normalize import normalize_word
 
 #: A normalized word made of a proclitic and the article (للأمن، والسياسة، بالتعاون).
@@ -123,16 +123,19 @@ class GazetteerUse:
     priority: int
 
     def mentions(self, doc: Document) -> list[Mention]:
+        """The gazetteer's mentions in `doc` (none without a label)."""
+        build = MentionBuilder(doc)
+        return [build(h) for h in self.hits(doc)]
+
+    def hits(self, doc: Document) -> list[Hit]:
+        """`mentions` in their light form (`dsl.doc.mention.Hit`), as the cascade takes them."""
         if self.label is None:
             return []
-        out = []
-        g, toks, text = self.gazetteer, doc.tokens, doc.text
+        g, toks = self.gazetteer, doc.tokens
         rule = f"gazetteer:{self.name}"
-        for a, b, i in g.find(doc):
-            s, e = toks[a].start, toks[b - 1].end
-            out.append(new_mention(self.label, rule, s, e, text[s:e], a, b, {}, g.mention_attrs(i),
-                                   self.priority, doc.id, toks[a:b], self.output))
-        return out
+        label, priority, output, attrs = self.label, self.priority, self.output, g.mention_attrs
+        return [new_hit(Hit, (label, a, b, toks[a].start, toks[b - 1].end, rule, priority, output, attrs(i), ()))
+                for a, b, i in g.find(doc)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -214,16 +217,15 @@ class Pack:
             echo_mentions: bool = False) -> RunResult:
         """Run the cascade; the result holds every mention (internal ones too) and overlap removals.
 
-        `mentions`: entities found by a model, as input to the rules (see `match`).
+        `mentions`: entities found by a model, as input to the rules (see `match`). The cyclic
+        garbage collector is paused meanwhile (`dsl.frozen.collector_paused`): a run makes no
+        reference cycle, and collections triggered by its allocations would walk every object
+        alive, this pack included.
         """
-        doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
-        if not made_by_analyzer(doc):
-            doc = self.analyzer.with_lex(doc)   # another analyzer's tokens: the word lexicon's `lex`
-        allowed = self.closure(only_rules) if only_rules is not None else None
-        given = ()
-        if mentions is not None:
-            given = snap_given(doc, read_given(mentions, doc.text, output=echo_mentions, id=doc.id))
-        return run(self, doc, only_rules=allowed, given=given)
+        with collector_paused():
+            doc, given = self._document(text_or_doc, id, mentions, echo_mentions)
+            allowed = self.closure(only_rules) if only_rules is not None else None
+            return run(self, doc, only_rules=allowed, given=given)
 
     def match(self, text_or_doc: str | Document, *, id: str | None = None,
               mentions: Iterable[Any] | None = None, echo_mentions: bool = False) -> list[Mention]:
@@ -235,7 +237,20 @@ class Pack:
         their label (`@Person` sees them), and are output only with `echo_mentions=True`
         (rule `input`). A bad entry raises `InputError` naming it.
         """
-        return self.run(text_or_doc, id=id, mentions=mentions, echo_mentions=echo_mentions).output()
+        with collector_paused():
+            doc, given = self._document(text_or_doc, id, mentions, echo_mentions)
+            return run_light(self, doc, given=given).output()
+
+    def _document(self, text_or_doc: str | Document, id: str | None, mentions: Iterable[Any] | None,
+                  echo_mentions: bool) -> tuple[Document, tuple[Mention, ...]]:
+        """The document to run on, and the given mentions checked and snapped to its tokens."""
+        doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
+        if not made_by_analyzer(doc):
+            doc = self.analyzer.with_lex(doc)   # another analyzer's tokens: the word lexicon's `lex`
+        given: tuple[Mention, ...] = ()
+        if mentions is not None:
+            given = tuple(snap_given(doc, read_given(mentions, doc.text, output=echo_mentions, id=doc.id)))
+        return doc, given
 
     # --- helpers used by the cascade and the tools --------------------------------------------------
     def policy(self, label: str) -> str:
@@ -371,6 +386,9 @@ class _Builder:
                              s.overlap_pos, did_you_mean(lab, labels))
                 overlap[lab] = pol
 
+        # The compiler (and its parser, Lark) loads only when a pack is compiled: a pack read
+        # from the cache, or sent to a worker, runs without them (a faster start).
+        from dsl.pattern.compiler import CompileEnv, compile_pattern
         macros = {m.name: (m.source.text, m.source.origin) for s in srcs for m in s.macros}
         # Attributes from another analyzer (`attributes:`): declared by any of the packs, readable by all,
         # like macros and sets.

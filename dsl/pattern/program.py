@@ -172,6 +172,14 @@ class PredRegex(_Leaf):
             object.__setattr__(self, "_compiled", c)
         return c
 
+    def plan(self) -> tuple[str, str]:
+        """How `eval` runs this regex (see `regex_plan`), decided once per loaded pack."""
+        p = self.__dict__.get("_plan")
+        if p is None:
+            p = regex_plan(self.source, self.flags, self.search)
+            object.__setattr__(self, "_plan", p)
+        return p
+
     def __getstate__(self) -> dict[str, Any]:   # the compiled regex is rebuilt after unpickling
         return {k: getattr(self, k) for k in ("attr", "source", "flags", "search", "negate", "level", "where")}
 
@@ -182,8 +190,23 @@ class PredRegex(_Leaf):
 
     def eval(self, tok: Any, an: Any, sets: Mapping[str, frozenset[str]]) -> bool:
         v = get_value(self.level, self.attr, tok, an)
-        if not isinstance(v, str) or len(v) > REGEX_MAX_INPUT or \
-                self.__dict__.get("_timeouts", 0) >= REGEX_MAX_TIMEOUTS:
+        if not isinstance(v, str) or len(v) > REGEX_MAX_INPUT:
+            return self.negate
+        kind, lit = self.__dict__.get("_plan") or self.plan()
+        if kind != "guarded":
+            if kind == "safe":
+                c = self.compiled()
+                return ((c.search if self.search else c.fullmatch)(v) is not None) != self.negate
+            if kind == "eq":
+                hit = v == lit or (self.search and v == lit + "\n")
+            elif kind == "in":
+                hit = lit in v
+            elif kind == "prefix":
+                hit = v.startswith(lit)
+            else:   # "suffix": `$` also matches before a final line break
+                hit = v.endswith(lit) or v.endswith(lit + "\n")
+            return hit != self.negate
+        if self.__dict__.get("_timeouts", 0) >= REGEX_MAX_TIMEOUTS:
             return self.negate
         c = self.compiled()
         try:
@@ -201,6 +224,118 @@ class PredRegex(_Leaf):
                               RegexTimeoutWarning, stacklevel=2)
             return self.negate
         return (m is not None) != self.negate
+
+
+#: Characters with a meaning in a regex (outside them, a character stands for itself).
+_REGEX_SPECIAL = frozenset(".^$*+?{}[]()|\\")
+_UNICODE_CLASS = _re.compile(r"(?<!\\)((?:\\\\)*)\\[pP]\{[^}]*\}")
+
+
+def _plain_literal(source: str, ignore_case: bool) -> str | None:
+    """The text a regex made only of literal characters (plain, or escaped punctuation) stands
+    for; None for anything else. Under `i` only caseless characters count (Arabic, digits,
+    punctuation), which match nothing but themselves."""
+    out = []
+    i = 0
+    while i < len(source):
+        c = source[i]
+        if c == "\\":
+            if i + 1 >= len(source) or source[i + 1].isalnum() or source[i + 1] == "_":
+                return None          # \d, \p{..}, \1 ...: a class or a reference, not a character
+            c = source[i + 1]
+            i += 2
+        elif c in _REGEX_SPECIAL or c.isspace() or c == "#":
+            return None
+        else:
+            i += 1
+        if ignore_case and (c.isupper() or c.islower() or c.istitle() or c.lower() != c or c.upper() != c):
+            return None
+        out.append(c)
+    return "".join(out)
+
+
+def regex_plan(source: str, flags: str = "", search: bool = False) -> tuple[str, str]:
+    """How to evaluate a regex constraint, from its source (decided once, see `PredRegex.eval`).
+
+    * ("eq" | "in" | "prefix" | "suffix", text): the regex is literal text, maybe anchored
+      with `^` / `$` (`/^ال/`, `/ة$/`, `/وزير/`): a string comparison gives the same answer.
+    * ("safe", ""): the regex cannot backtrack badly: it parses with Python's own parser (so
+      no syntax of the `regex` module only, such as fuzzy matching), has no backreference, no
+      repetition inside a repetition, no alternation inside a repetition, and at most two
+      repetitions of more than one item, so on a value of at most `REGEX_MAX_INPUT` characters
+      it does at most about REGEX_MAX_INPUT² steps: it runs without the timeout, whose clock
+      costs several times the match itself.
+    * ("guarded", ""): anything else runs with the timeout (`REGEX_TIMEOUT`).
+    """
+    ic = "i" in flags
+    body, head, tail = source, source.startswith("^"), False
+    if head:
+        body = body[1:]
+    if body.endswith("$") and not body.endswith("\\$"):
+        body, tail = body[:-1], True
+    lit = _plain_literal(body, ic)
+    if lit:
+        if not search:
+            if not head and not tail:
+                return ("eq", lit)
+        elif head and tail:
+            return ("eq", lit)
+        elif head:
+            return ("prefix", lit)
+        elif tail:
+            return ("suffix", lit)
+        else:
+            return ("in", lit)
+    return ("safe", "") if _backtracks_little(source) else ("guarded", "")
+
+
+def _backtracks_little(source: str) -> bool:
+    """See `regex_plan` ("safe")."""
+    try:
+        import re._parser as sre_parse  # Python >= 3.11
+    except ImportError:  # pragma: no cover
+        import sre_parse  # type: ignore[no-redef]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # \p{..} is a character class in the `regex` module: any one character for this analysis
+            tree = sre_parse.parse(_UNICODE_CLASS.sub(lambda m: m.group(1) + ".", source))
+    except Exception:
+        return False
+    repeats = 0
+
+    def walk(items: Any, in_repeat: bool) -> bool:
+        nonlocal repeats
+        for op, av in items:
+            name = str(op)
+            if name == "LITERAL" and av == ord("{"):
+                return False                    # a `{` Python takes literally may be `regex` syntax
+            if name in ("GROUPREF", "GROUPREF_EXISTS"):
+                return False
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                if in_repeat:
+                    return False
+                if av[1] > 1:
+                    repeats += 1
+                if not walk(av[2], True):
+                    return False
+            elif name == "BRANCH":
+                if in_repeat:
+                    return False
+                if not all(walk(b, in_repeat) for b in av[1]):
+                    return False
+            elif name == "SUBPATTERN":
+                if not walk(av[-1], in_repeat):
+                    return False
+            elif name in ("ASSERT", "ASSERT_NOT"):
+                if not walk(av[1], in_repeat):
+                    return False
+            elif name == "ATOMIC_GROUP":
+                if not walk(av, in_repeat):
+                    return False
+        return True
+
+    return walk(tree, False) and repeats <= 2
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from dsl.pattern.program import (
     JMP,
     KEEP_PRE,
     KEEP_SUF,
+    LOOK,
     MATCH,
     MENTION,
     OPEN,
@@ -82,6 +83,9 @@ class MatchContext:
     doc: Document
     mentions: Mapping[str, Mapping[int, Sequence[Any]]] = field(default_factory=dict)
     sets: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: the lists of `mentions` are tuples already as `starting` gives them (longest first, no
+    #: empty mention): the cascade's index, which `starting` then returns as they are
+    presorted: bool = False
     _type_ids: list[int] | None = field(default=None, init=False, repr=False, compare=False)
     _by_start: dict[tuple[str, int], tuple[Any, ...]] = field(default_factory=dict, init=False, repr=False,
                                                               compare=False)
@@ -102,6 +106,9 @@ class MatchContext:
 
     def starting(self, label: str, pos: int) -> tuple[Any, ...]:
         """Mentions of `label` starting at token `pos`, longest first."""
+        if self.presorted:
+            by_start = self.mentions.get(label)
+            return by_start.get(pos, ()) if by_start else ()   # type: ignore[return-value]
         key = (label, pos)
         r = self._by_start.get(key)
         if r is None:
@@ -213,8 +220,10 @@ class Run:
         self.lo, self.hi = lo, hi
         self.visited.clear()
         if self.prog.subs:      # lookaround state, only for programs that have lookarounds
-            self.sub_visited: list[set[int]] = [set() for _ in self.prog.subs]
-            self.look_memo: dict[tuple[int, int], bool] = {}
+            # one visited set per lookaround, made when that lookaround first runs in this window:
+            # a pattern may hold hundreds of them (macros inline theirs) and most never run.
+            self.sub_visited: dict[int, set[int]] = {}
+            self.look_memo: dict[int, bool] = {}     # sub-program * stride + position -> outcome
 
     # -- predicates
     def test(self, pi: int, pos: int) -> bool:
@@ -226,9 +235,12 @@ class Run:
             r = cache[tid] = holds_on_token(prog.preds[pi], prog.pred_per_analysis[pi], self.toks[pos], self.sets)
         return r
 
-    def mentions(self, label: str, pi: int, pos: int, forward: bool) -> list[Any]:
+    def mentions(self, label: str, pi: int, pos: int, forward: bool) -> Sequence[Any]:
         if forward:
-            ms = [m for m in self.ctx.starting(label, pos) if m.tok_end <= self.hi]
+            ms: Sequence[Any] = self.ctx.starting(label, pos)
+            if ms and ms[0].tok_end > self.hi:    # (longest first: those that fit the window are a tail)
+                hi = self.hi
+                ms = [m for m in ms if m.tok_end <= hi]
         else:
             ms = [m for m in self.ctx.ending(label, pos) if m.tok_start >= self.lo]
         if pi >= 0:
@@ -265,11 +277,13 @@ class Run:
 
     # -- lookarounds
     def look(self, k: int, pos: int) -> bool:
-        key = (k, pos)
+        key = k * self.stride + pos
         r = self.look_memo.get(key)
         if r is None:
             code, forward = self.prog.subs[k]
-            visited = self.sub_visited[k]
+            visited = self.sub_visited.get(k)
+            if visited is None:
+                visited = self.sub_visited[k] = set()
             if forward:
                 r = self.run(code, pos, visited) is not None
             else:
@@ -289,7 +303,7 @@ class Run:
     def run(self, code: Code, start: int, visited: set[int]) -> Any:
         """Forward search from `start`: (end, capture events, keep-flags trail) of the preferred path."""
         hi, stride = self.hi, self.stride
-        test = self.test
+        test, types, pcache = self.test, self.types, self.pcache
         obs = self.observer
         if obs is not None:
             obs.on_run(self, code, start)
@@ -303,8 +317,10 @@ class Run:
                     if pos >= hi:
                         break
                     pi = ins[1]
-                    if pi >= 0 and not test(pi, pos):
-                        break
+                    if pi >= 0:
+                        r = pcache[pi].get(types[pos])    # (the cached answer, without a call)
+                        if not (r if r is not None else test(pi, pos)):
+                            break
                     if ins[2]:
                         trail = (pos, ins[2], trail)
                     pos += 1
@@ -341,7 +357,12 @@ class Run:
                     if obs is not None:
                         obs.on_match(code, pos)
                     return pos, caps, trail
-                else:  # BOL, EOL, LOOK
+                elif op == LOOK:
+                    r = self.look_memo.get(ins[1] * stride + pos)
+                    if (r if r is not None else self.look(ins[1], pos)) == ins[2]:
+                        break
+                    pc += 1
+                else:  # BOL, EOL
                     if not self.zero_width(ins, pos):
                         break
                     pc += 1
@@ -395,30 +416,38 @@ class Run:
 
     # -- results
     def build(self, start: int, end: int, caps: Any, trail: Any) -> Match:
-        return _build_match(self.toks, start, end, caps, trail, self.prog.capture_names,
-                            self.prog.repeated_captures)
+        return match_of(light_match(self.toks, start, end, caps, trail), self.prog.capture_names,
+                        self.prog.repeated_captures)
+
+    def light(self, start: int, end: int, caps: Any, trail: Any) -> LightMatch:
+        return light_match(self.toks, start, end, caps, trail)
 
 
-def _build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any,
-                 names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
-    """The Match for tokens [start, end): spans by the span rule (clitics kept only where the
-    consuming element tested them, per `trail`), captures from the VM's event list in text order."""
+#: A match in its light form: (tok_start, tok_end, start, end, captures), `captures` being
+#: ((slot, spans), ...) in slot order for the captures that took part, each span a
+#: (tok_start, tok_end, start, end, mention or None) in text order. `match_of` makes a `Match`.
+LightMatch = tuple[int, int, int, int, tuple[tuple[int, tuple[tuple[int, int, int, int, Any], ...]], ...]]
+
+
+def light_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: Any) -> LightMatch:
+    """The match of tokens [start, end) from the VM's result: offsets by the span rule (clitics
+    kept only where the consuming element tested them, per `trail`), captures from the VM's
+    event list. A few tuples: what a match costs until something asks for more."""
     flags: dict[int, int] | None = None
     if trail is not None:
         flags = {}
         while trail is not None:
             p, f, trail = trail
             flags[p] = f
-    if caps is None:
-        captures: dict[str, tuple[Capture, ...]] = dict.fromkeys(names, ()) if names else {}
-    else:
-        out: dict[str, list[Capture]] = {nm: [] for nm in names}
+    captured: Any = ()
+    if caps is not None:
         events = []
         while caps is not None:
             slot, kind, val, caps = caps
             events.append((slot, kind, val))
         opened: dict[int, int] = {}
         refs: dict[int, Any] = {}
+        per_slot: dict[int, list[tuple[int, int, int, int, Any]]] = {}
         for slot, kind, val in reversed(events):
             if kind is True:
                 opened[slot] = val
@@ -428,12 +457,26 @@ def _build_match(toks: Sequence[Any], start: int, end: int, caps: Any, trail: An
             else:
                 a = opened.pop(slot)
                 s, e = _span(toks, flags, a, val)
-                nm = names[slot]
-                out[nm].append(_make_capture(a, val, s, e, refs.pop(slot, None), nm in repeated))
-        captures = {k: tuple(v) for k, v in out.items()}
+                lst = per_slot.get(slot)
+                if lst is None:
+                    per_slot[slot] = [(a, val, s, e, refs.pop(slot, None))]
+                else:
+                    lst.append((a, val, s, e, refs.pop(slot, None)))
+        captured = tuple(sorted((slot, tuple(v)) for slot, v in per_slot.items()))
     if flags is None:
-        return _make_match(start, end, toks[start].start, toks[end - 1].end, captures)
+        return (start, end, toks[start].start, toks[end - 1].end, captured)
     s, e = _span(toks, flags, start, end)
+    return (start, end, s, e, captured)
+
+
+def match_of(light: LightMatch, names: Sequence[str], repeated: frozenset[str] | set[str]) -> Match:
+    """The `Match` of a light match (`names`: the program's capture names in slot order)."""
+    start, end, s, e, captured = light
+    captures: dict[str, tuple[Capture, ...]] = dict.fromkeys(names, ()) if names else {}
+    for slot, spans in captured:
+        nm = names[slot]
+        rep = nm in repeated
+        captures[nm] = tuple(_make_capture(a, b, cs, ce, ref, rep) for a, b, cs, ce, ref in spans)
     return _make_match(start, end, s, e, captures)
 
 

@@ -280,7 +280,31 @@ def normalize(text: str, options: NormalizeOptions = DEFAULT) -> Normalized:
 
 
 def normalize_word(s: str, options: NormalizeOptions = DEFAULT) -> str:
-    """The normalized text of `s`, fast (a `str.translate`); equals `normalize(s, options).text`."""
+    """The normalized text of `s`, fast (a `str.translate`); equals `normalize(s, options).text`.
+
+    With the default options, results are cached per distinct string (words repeat; the cache
+    is a plain dict, cleared when it holds `WORD_CACHE_SIZE` strings).
+    """
+    if options is DEFAULT:      # (looking the options up hashes a dataclass: more than the translation)
+        got = _WORD_CACHE.get(s)
+        if got is None:
+            got = normalize(s).text if _COMPOSE_RE.search(s) is not None else \
+                s.translate(_DEFAULT_TABLE if _DEFAULT_TABLE is not None else _default_table())
+            if len(_WORD_CACHE) >= WORD_CACHE_SIZE:
+                _WORD_CACHE.clear()
+            _WORD_CACHE[s] = got
+        return got
     if _COMPOSE_RE.search(s) is not None:
         return normalize(s, options).text
     return s.translate(_tables(options).translate)
+
+
+WORD_CACHE_SIZE = 100_000
+_WORD_CACHE: dict[str, str] = {}
+_DEFAULT_TABLE: dict[int, str | None] | None = None
+
+
+def _default_table() -> dict[int, str | None]:
+    global _DEFAULT_TABLE
+    _DEFAULT_TABLE = _tables(DEFAULT).translate
+    return _DEFAULT_TABLE

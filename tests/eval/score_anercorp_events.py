@@ -46,6 +46,12 @@ A predicted event left unpaired is
     events, or lies outside the candidate pool (the last are printed for review: they may point at
     an event the pool missed, but they count as false until the annotation says otherwise).
 Precision = TP / (TP + FP), recall = TP / gold, per label and overall.
+
+Diagnostic: the command's Person mentions are read too. An event whose every scored person (agent,
+participant, partner, appointer, appointee; each member of a list) is overlapped by a predicted
+Person is "reachable" for the event rules; the report gives how many gold events are reachable and
+the recall on those, which separates what the event constructions miss from what the person rules
+miss (no event rule can fill a side that is not a Person).
 """
 from __future__ import annotations
 
@@ -202,6 +208,11 @@ class Gold:
         parts = [f"{k}={'+'.join(v)}" for k, v in self.roles.items()]
         return f"{self.label} [{self.trigger}] " + " ".join(parts)
 
+    def persons_found(self, persons: list[tuple[int, int]]) -> bool:
+        """Every scored person of this event overlaps one of the predicted Person spans."""
+        return all(any(overlaps(p, f) for p in persons for f in found)
+                   for role, per_value in self.spans.items() if role in PERSON_ROLES for found in per_value)
+
 
 @dataclass
 class Pred:
@@ -290,6 +301,8 @@ class Result:
     places: int = 0
     places_found: int = 0
     partial: int = 0
+    reachable: int = 0          # gold events whose scored persons were all found as Person
+    reachable_tp: int = 0       # ... and matched
     hits: list[tuple[Gold, Pred]] = field(default_factory=list)
     misses: list[tuple[Gold, list[Pred]]] = field(default_factory=list)
     unresolved: list[tuple[int, str]] = field(default_factory=list)
@@ -302,7 +315,10 @@ class Result:
         return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score(gold_doc: dict, sentences: list[str], preds: list[Pred]) -> Result:
+def score(gold_doc: dict, sentences: list[str], preds: list[Pred],
+          persons: dict[int, list[tuple[int, int]]] | None = None) -> Result:
+    """Match `preds` against the gold; `persons` (sentence -> predicted Person spans) feeds the
+    reachability diagnostic of the module docstring."""
     golds = [Gold.from_yaml(d) for d in gold_doc.get("events") or []]
     for g in golds:
         g.resolve(sentences[g.sent])
@@ -323,6 +339,9 @@ def score(gold_doc: dict, sentences: list[str], preds: list[Pred]) -> Result:
         pairs = max_matching(gs, ps, lenient=False)
         res.tp_lenient.update(gs[i].label for i in max_matching(gs, ps, lenient=True))
         for i, g in enumerate(gs):
+            ready = persons is not None and g.persons_found(persons.get(s, []))
+            res.reachable += ready
+            res.reachable_tp += ready and i in pairs
             if i in pairs:
                 res.tp[g.label] += 1
                 res.hits.append((g, ps[pairs[i]]))
@@ -396,6 +415,24 @@ def read_predictions(stdout: str, docs: dict[str, list[int]], k: int) -> list[Pr
     return preds
 
 
+def read_persons(stdout: str, docs: dict[str, list[int]], k: int) -> dict[int, list[tuple[int, int]]]:
+    """Sentence -> the spans (relative to the sentence) of the Person mentions in the output."""
+    out: dict[int, list[tuple[int, int]]] = {}
+    for line in stdout.splitlines():
+        try:
+            m = json.loads(line)
+        except ValueError:
+            continue
+        if m.get("label") != "Person":
+            continue
+        name = Path(m["doc"]).name
+        starts = docs[name]
+        local = bisect.bisect_right(starts, m["start"]) - 1
+        sent = int(name[3:8]) * k + local
+        out.setdefault(sent, []).append((m["start"] - starts[local], m["end"] - starts[local]))
+    return out
+
+
 def default_cmd() -> str:
     exe = ROOT / ".venv" / "bin" / "arabic-ie"
     if exe.exists():
@@ -422,6 +459,10 @@ def report(res: Result, gold_doc: dict, show: int, sentences: list[str]) -> None
           f"outside the candidate pool {res.outside_pool}; duplicates {res.duplicates}; "
           f"ignored in ambiguous sentences {res.ignored}; "
           f"meeting places found {res.places_found} of {res.places} on matched meetings")
+    total = sum(res.gold.values())
+    print(f"reachable (every named person of the event found as a Person by the run): {res.reachable} of "
+          f"{total} events; recall on them {res.reachable_tp / res.reachable if res.reachable else 0:.3f} "
+          f"({res.reachable_tp} found)")
     if not show:
         return
     print(f"\n--- found (up to {show}) ---")
@@ -469,12 +510,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAIL: the command exited {r.returncode}", file=sys.stderr)
         return 1
     preds = read_predictions(r.stdout, docs, k)
-    res = score(gold_doc, sentences, preds)
+    res = score(gold_doc, sentences, preds, read_persons(r.stdout, docs, k))
     for sent, missing in res.unresolved:
         print(f"warning: sentence {sent}: annotated {missing} not found in the sentence", file=sys.stderr)
     if o.json:
         out = {"predicted": len(preds), "duplicates": res.duplicates, "ignored": res.ignored,
-               "false_positives_partial": res.partial, "false_positives_outside_pool": res.outside_pool}
+               "false_positives_partial": res.partial, "false_positives_outside_pool": res.outside_pool,
+               "reachable": res.reachable, "reachable_found": res.reachable_tp}
         for label in (*LABELS, "overall"):
             tp = sum(res.tp.values()) if label == "overall" else res.tp[label]
             fp = sum(res.fp.values()) if label == "overall" else res.fp[label]

@@ -93,3 +93,67 @@ def test_semi_naive_equals_rerunning_every_rule(shipped, monkeypatch):
     assert sum(len(r.mentions) for r in fast) > 500
     for f, n in zip(fast, naive):
         assert f.mentions == n.mentions and f.removals == n.removals
+
+
+class Contexts:
+    """Records the context every rule searched (the mentions of earlier phases, as hits)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[object, object]] = []
+
+    def rule_ran(self, rule, ctx, round, seconds, new):
+        self.seen.append((rule, ctx))
+
+
+def test_hits_become_the_mentions_matches_make(shipped):
+    """The light form (`Hit`, built from light matches) gives the very Mentions the match
+    objects give (`mention_from_match`), arguments and the mentions they wrap included."""
+    from dsl.doc.mention import MentionBuilder
+    from dsl.pattern.vm import finditer, light_match, match_of
+    an = shipped.analyzer
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.txt"))]
+    compared = wrapped = 0
+    for text in texts:
+        doc = an.analyze(text)
+        rec = Contexts()
+        cascade.run(shipped, doc, observer=rec)
+        build = MentionBuilder(doc)
+        for rule, ctx in rec.seen:
+            k = shipped.compiled.rule_at.index(rule)
+            spec = shipped.compiled.hit_specs[k]
+            for m in finditer(rule.program, ctx, mode=rule.mode, cross_sentence=rule.cross_sentence):
+                old = cascade.mention_from_match(rule, m, doc)
+                light = (m.tok_start, m.tok_end, m.start, m.end, tuple(
+                    (slot, tuple((c.tok_start, c.tok_end, c.start, c.end, c.mention_ref) for c in m.captures[n]))
+                    for slot, n in enumerate(rule.program.capture_names) if m.captures[n]))
+                assert match_of(light, rule.program.capture_names, rule.program.repeated_captures) == m
+                hit = cascade.hit_from_match(spec, light)
+                assert (old is None) == (hit is None)
+                if hit is None:
+                    continue
+                new = build(hit)
+                assert new == old and new.tokens == old.tokens and new.output == old.output
+                for a in new.args.values():
+                    for x in (a if isinstance(a, tuple) else (a,)):
+                        if x.label is not None:
+                            wrapped += 1
+                            assert x.mention is not None and x.mention.label == x.label
+                            assert (x.mention.start, x.mention.end) == (x.start, x.end)
+                compared += 1
+        assert light_match(doc.tokens, 0, 1, None, None) == (0, 1, doc.tokens[0].start, doc.tokens[0].end, ())
+    assert compared > 50 and wrapped > 5
+
+
+def test_match_gives_the_output_mentions_of_run(shipped):
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "examples").glob("*.txt"))]
+    texts += generate_corpus(30_000, seed=7)
+    for text in texts:
+        full = shipped.run(text)
+        assert shipped.match(text) == full.output()
+        kept = {m.key() for m in full.mentions}
+        for m in full.output():
+            for a in m.args.values():
+                for x in (a if isinstance(a, tuple) else (a,)):
+                    if x.mention is not None:   # the mention an argument wraps is one of the run's
+                        assert x.mention.key() in kept or any(r.removed.key() == x.mention.key()
+                                                              for r in full.removals)

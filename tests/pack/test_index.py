@@ -120,15 +120,19 @@ def _doc():
 
 # ---------------------------------------------------------------- required literal of a regex
 
-REGEX_PIECES = ["a", "b", "ab", "ال", "[ab]", ".", "a?", "(?:ab|b)", "b+", "(a)", "x*", r"\d", "(?=a)", "^", "$"]
+REGEX_PIECES = ["a", "b", "ab", "ال", "[ab]", ".", "a?", "(?:ab|b)", "b+", "(a)", "x*", r"\d", "(?=a)", "^", "$",
+                "A", r"\p{L}", r"\p{Arabic}+"]
 
 
 @SETTINGS
-@given(pieces=st.lists(st.sampled_from(REGEX_PIECES), min_size=1, max_size=5), s=st.text("abxال1", max_size=8))
+@given(pieces=st.lists(st.sampled_from(REGEX_PIECES), min_size=1, max_size=5), s=st.text("abxAال1", max_size=8))
 def test_a_required_literal_is_in_every_string_the_regex_matches(pieces, s):
     src = "".join(pieces)
     lit = required_literal(src)
     if regex.search(src, s):
+        assert lit in s, (src, lit, s)
+    lit = required_literal(src, "i")
+    if regex.search(src, s, regex.IGNORECASE):
         assert lit in s, (src, lit, s)
 
 
@@ -136,8 +140,11 @@ def test_required_literal_examples():
     assert required_literal("ي?بحث") == "بحث"
     assert required_literal("(ال)?مشير") == "مشير"
     assert required_literal("^(بحث|يبحث)$") == ""          # alternatives: nothing every match contains
-    assert required_literal(r"\p{L}+ات") == ""               # not Python syntax: no literal claimed
-    assert required_literal("abc", "i") == ""                # case-insensitive: no literal claimed
+    assert required_literal(r"\p{L}+ات") == "ات"             # \p{..} (the `regex` module's classes): any character
+    assert required_literal(r"عبدال\p{L}{3,}") == "عبدال"
+    assert required_literal("abc", "i") == ""                # case-insensitive: cased letters match others
+    assert required_literal("وزير", "i") == "وزير"           # ... Arabic letters only themselves
+    assert required_literal("(a|b", "") == ""                # not a regex: no literal claimed
 
 
 def test_extra_attributes_are_part_of_a_token_type():

@@ -13,6 +13,9 @@ import time
 import warnings
 
 import pytest
+import regex
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from reference_matcher import letters_document
 
 from dsl.doc.document import Document
@@ -301,6 +304,40 @@ def test_regex_constraints_have_a_timeout(monkeypatch):
         assert list(finditer(prog, MatchContext(doc))) == []
         assert time.perf_counter() - t < 2
     assert any(issubclass(x.category, program.RegexTimeoutWarning) for x in w)
+
+
+# Regex constraints run by plan (`program.regex_plan`): literal text as a string comparison,
+# regexes that cannot backtrack badly without the timeout, the others with it.
+RX_PIECES = ["a", "ب", "ال", "A", ".", r"\.", "a?", "b+", "(?:a|b)", "[ab]", r"\d", r"\p{L}", "x*", "{", "$", "^",
+             "(a|aa)+", "/", "-", "\n"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pieces=st.lists(st.sampled_from(RX_PIECES), min_size=1, max_size=5), flags=st.sampled_from(["", "i"]),
+       search=st.booleans(), negate=st.booleans(), value=st.text("abAB.ال1x\n", max_size=8))
+def test_a_regex_constraint_answers_like_the_regex_itself(pieces, flags, search, negate, value):
+    src = "".join(pieces)
+    try:
+        rx = regex.compile(src, regex.IGNORECASE if flags else 0)
+    except regex.error:
+        return
+    pred = program.PredRegex("text", src, flags, search, negate, level="token")
+    tok = Token(0, 0, len(value), 0, len(value), value, value, value, value)
+    want = ((rx.search if search else rx.fullmatch)(value) is not None) != negate
+    assert pred.eval(tok, tok, {}) == want, (src, flags, search, program.regex_plan(src, flags, search))
+
+
+def test_regex_plans():
+    plan = program.regex_plan
+    assert plan("^ال", "", True) == ("prefix", "ال") and plan("ة$", "", True) == ("suffix", "ة")
+    assert plan("وزير", "i", False) == ("eq", "وزير") and plan(r"\.", "", True) == ("in", ".")
+    assert plan("abc", "i", False) == ("safe", "")               # cased letters under `i`: the regex runs
+    assert plan(r"\p{L}{2,}ي", "", False) == ("safe", "")       # one repetition: no timeout needed
+    assert plan("(a|aa)+b", "", False) == ("guarded", "")        # alternation inside a repetition
+    assert plan("a+b+c+", "", False) == ("guarded", "")          # three repetitions
+    assert plan("(?:a+)+", "", False) == ("guarded", "")         # nested repetition
+    assert plan("a{e<=1}", "", False) == ("guarded", "")         # fuzzy matching (the `regex` module's own)
+    assert plan(r"(a)\1", "", False) == ("guarded", "")         # backreference
 
 
 def test_regex_constraints_ignore_overlong_values():

@@ -167,3 +167,25 @@ def test_documents_are_built_like_score_persons(tmp_path, sent, tokens):
     name = f"doc{sent // 10:05d}.txt"
     lines = (tmp_path / name).read_text(encoding="utf-8").split("\n")
     assert lines[sent % 10] == " ".join(tokens) and lines[-1] == ""
+
+
+def test_reachability_counts_events_whose_persons_were_all_found():
+    g = _gold(label="Meeting", trigger="لقائه", agent="قيس سعيد", partner="عبد المجيد تبون")
+    doc = {"events": [g.raw], "negatives": [], "ambiguous": [], "judged_empty": []}
+    both = {0: [_span(SENT, "قيس سعيد")[:2], _span(SENT, "عبد المجيد تبون")[:2]]}
+    one = {0: [_span(SENT, "قيس سعيد")[:2]]}
+    assert g.persons_found(both[0]) and not g.persons_found(one[0])
+    hit = _pred("Meeting", "قيس سعيد خلال لقائه في تونس الرئيس عبد المجيد تبون",
+                agent="قيس سعيد", partner="عبد المجيد تبون")
+    res = sc.score(doc, [SENT], [hit], both)
+    assert (res.reachable, res.reachable_tp) == (1, 1)
+    res = sc.score(doc, [SENT], [], one)
+    assert (res.reachable, res.reachable_tp) == (0, 0)
+    assert sc.score(doc, [SENT], [hit]).reachable == 0      # no Person output given: nothing counted
+
+
+def test_person_mentions_are_read_back_per_sentence(tmp_path):
+    docs = sc.build_docs([["a", "b"], ["قيس", "سعيد", "."]], tmp_path, 10)
+    line = ('{"doc": "%s", "label": "Person", "start": 4, "end": 12, "text": "قيس سعيد"}'
+            % (tmp_path / "doc00000.txt"))
+    assert sc.read_persons(line + "\nnot json\n", docs, 10) == {1: [(0, 8)]}
