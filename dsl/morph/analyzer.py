@@ -629,7 +629,7 @@ class Analyzer:
         not know: a gazetteer word inside a clearly more frequent word (لكني is no ل + كني),
         or an unknown stem `_veto` rules out."""
         if self._known(a.stem) is not None:
-            return self._lexicon.keeps_whole(word, a.stem)
+            return self._lexicon.keeps_whole(word, a.norm)   # never with the article: والنيجر = و + النيجر
         return self._veto(word, a.stem, a.pre, a.definite, a.suf)
 
     def _veto(self, word: str, stem: str, pre: str, definite: bool, suf: str) -> bool:

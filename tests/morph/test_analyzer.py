@@ -487,3 +487,8 @@ def test_a_gazetteer_word_inside_a_frequent_word_is_no_stem():
     # with the name كني known, لكني ("but I") is still one word; لبوش is still ل + بوش
     an = AN.with_known_words(["كني", "بوش"])
     assert first("لكني", an) == "لكني" and first("لبوش", an) == "ل+بوش"
+
+
+def test_a_gazetteer_word_with_the_article_still_takes_its_clitics():
+    an = AN.with_known_words(["النيجر"])
+    assert first("والنيجر", an) == "و+ال+نيجر"
