@@ -13,9 +13,11 @@ import copyreg
 import hashlib
 import io
 import pickle
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
@@ -26,6 +28,8 @@ from dsl.engines.sequential import DocResult, match_one
 from dsl.io.inputs import InputDoc, InputProblem
 from dsl.version import __version__
 
+#: The error of a document whose worker process died on it twice (the process pool and the Dask engine).
+DIED = "worker process died while matching this document, twice (killed, out of memory, or a crash)"
 #: What a worker returns for one document: its mentions (portable), or an error message.
 Outcome = tuple[tuple[Mention, ...], "str | None"]
 #: What the engines read: documents, and the input problems they pass through in place.
@@ -34,6 +38,24 @@ Item = InputDoc | InputProblem
 
 class EngineError(Exception):
     """The engine cannot go on (workers keep dying, a cluster is unreachable): one line for the user."""
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while child processes start, so they ignore it from their first instruction.
+
+    A terminal sends Ctrl-C to every process of its group; the worker processes leave it to the
+    process that started them. In the main thread only (elsewhere a no-op). A Ctrl-C that comes
+    in this moment is lost, so keep the block short: starting processes, nothing else.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
 
 
 # --- the pack, pickled once ------------------------------------------------------------------------------
