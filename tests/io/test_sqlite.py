@@ -118,7 +118,8 @@ def test_a_killed_run_resumed_equals_an_uninterrupted_one(tmp_path):
     assert skipped >= recorded
     assert content(resumed) == content(whole)
     runs = sqlite3.connect(resumed).execute("SELECT status FROM runs ORDER BY id").fetchall()
-    assert runs == [("running",), ("done",)]             # the killed run never got to say it ended
+    assert runs == [("abandoned",), ("done",)]           # the killed run never got to say it ended: taken over
+    assert re.search(rb"note: took over from run 1: process \d+ on .*, which ended without closing", r.stderr)
 
 
 def _killpg(pgid: int, sig: int) -> None:
