@@ -20,9 +20,10 @@ a cluster of your own keeps its configured number. Stopping (Ctrl-C, SIGTERM, an
 cancels the tasks; a LocalCluster's worker processes are killed, not waited for.
 
 What travels to the workers: the compiled pack, pickled once (`common.PackRef`, a few hundred
-KiB) and sent once to each worker (`Client.scatter(..., broadcast=True)` for the command line;
-one graph key that every partition depends on for bags and dataframes), where it is unpickled
-once per process; then the documents' ids and texts; mentions come back without tokens. The
+KiB) and sent once to each worker that needs it (the result of one task every chunk depends
+on, for the command line; one graph key that every partition depends on, for bags and
+dataframes: either way, a worker lost with it costs a recomputation, never the run), where it
+is unpickled once per process; then the documents' ids and texts; mentions come back without tokens. The
 workers need arabic-ie installed (the same version), not the rule or gazetteer files: those
 are inside the compiled pack. No code is shipped: tasks name functions of arabic-ie (here and in
 `common`).
@@ -71,6 +72,11 @@ def _require_dask() -> Any:
 
 def _ref(pack: Any) -> PackRef:
     return pack if isinstance(pack, PackRef) else PackRef.of(pack)
+
+
+def _pack_of(ref: PackRef) -> PackRef:
+    """The task whose result is the pack (what the matching tasks depend on)."""
+    return ref
 
 
 def _delayed_ref(ref: PackRef) -> Any:
@@ -171,7 +177,10 @@ def match_on_cluster(pack: Any, items: Iterable[InputDoc | InputProblem], labels
                      window: int | None = None) -> Iterator[DocResult | InputProblem]:
     """The process pool's results, computed by the workers of a `dask.distributed.Client`, in input order."""
     ref = _ref(pack)
-    ref_future = client.scatter(ref, broadcast=True, hash=False)
+    # The pack is a task's result, not scattered data: a worker lost with it is no loss (the scheduler
+    # recomputes it from the task, which holds the bytes), while scattered data, which the cluster
+    # may keep on one worker only, would be gone for good.
+    ref_future = client.submit(_pack_of, ref, key=f"arabic-ie-pack-{ref.digest}", pure=False)
     threads = sum(client.nthreads().values()) or 1
     window = window or WINDOW_PER_WORKER * threads
     deaths = _Deaths()
