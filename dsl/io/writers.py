@@ -167,6 +167,7 @@ class AtomicFile:
 
     #: `check()` looks at the file system at most this often (seconds).
     CHECK_EVERY = 1.0
+    GONE = "its folder was removed or renamed during the run"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -198,7 +199,7 @@ class AtomicFile:
         except (OSError, ValueError):
             gone = True
         if gone:
-            raise OutputError(f"cannot write {self.path}: its folder was removed or renamed during the run")
+            raise OutputError(f"cannot write {self.path}: {self.GONE}")
 
     def commit(self) -> None:
         """Flush, sync and rename into place; on failure the temporary file is removed (`OutputError`)."""
@@ -209,6 +210,9 @@ class AtomicFile:
             os.fsync(self.stream.fileno())
             self.stream.close()
             os.replace(self.tmp, self.path)
+        except FileNotFoundError:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {self.GONE}") from None
         except OSError as e:
             self.abort()
             raise OutputError(f"cannot write {self.path}: {e.strerror or e}") from None
