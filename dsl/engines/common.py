@@ -42,11 +42,12 @@ class EngineError(Exception):
 
 @contextmanager
 def sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while child processes start, so they ignore it from their first instruction.
+    """Ignore SIGINT while a process is spawned, so that it ignores SIGINT from its first instruction.
 
-    A terminal sends Ctrl-C to every process of its group; the worker processes leave it to the
+    A terminal sends Ctrl-C to every process of its group; worker processes leave it to the
     process that started them. In the main thread only (elsewhere a no-op). A Ctrl-C that comes
-    in this moment is lost, so keep the block short: starting processes, nothing else.
+    in this moment is lost, so keep the block short: one fork and exec (the pool's fork
+    server), nothing else; see `sigint_held_for_children` for longer starts.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
@@ -56,6 +57,50 @@ def sigint_ignored() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, old)
+
+
+@contextmanager
+def sigint_held_for_children() -> Iterator[None]:
+    """Block SIGINT in this thread while the block starts threads and processes; it arrives when it ends.
+
+    Threads started in the block inherit the blocked signal, and so do the processes they or
+    this thread spawn (a Dask LocalCluster's nannies and workers, now and when they are
+    restarted later): a terminal's Ctrl-C never reaches them, and the one meant for this
+    process is handled as soon as the block ends, not lost.
+    """
+    if not hasattr(signal, "pthread_sigmask"):   # pragma: no cover - not on this platform
+        with sigint_ignored():
+            yield
+        return
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()   # now: starting it later would unblock SIGINT in its thread
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+#: The signals that stop a run (`signals_held` keeps them waiting while a process starts).
+_STOP_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Block SIGINT, SIGTERM and SIGHUP in this thread while the block runs; they arrive when it ends.
+
+    Starting a worker process writes its pickled arguments to it: a signal handler raising
+    in the middle would cut them, and the new process would fail with a traceback. Held, the
+    signal is handled a moment later, between two steps of the run.
+    """
+    if not hasattr(signal, "pthread_sigmask"):   # pragma: no cover - not on this platform
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 # --- the pack, pickled once ------------------------------------------------------------------------------

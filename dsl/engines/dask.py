@@ -47,7 +47,7 @@ from dsl.engines.common import (
     chunked,
     match_pairs_ref,
     ordered_results,
-    sigint_ignored,
+    sigint_held_for_children,
 )
 from dsl.engines.defaults import CHUNK_CHARS, CHUNK_DOCS, MAX_DEATHS, WINDOW_PER_WORKER
 from dsl.engines.sequential import DocResult
@@ -268,7 +268,7 @@ def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: 
         try:
             if scheduler is None:
                 # The scheduler's HTTP server on a free port (8787 may be another cluster's), no dashboard.
-                with sigint_ignored(), dask.config.set({"distributed.scheduler.dashboard.address": ":0"}):
+                with sigint_held_for_children(), dask.config.set({"distributed.scheduler.dashboard.address": ":0"}):
                     cluster = stack.enter_context(LocalCluster(
                         n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
                         dashboard_address=None, silence_logs=logging.ERROR,
