@@ -41,7 +41,17 @@ from collections.abc import Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-from dsl.engines.common import DIED, EngineError, Item, Outcome, PackRef, chunked, match_pairs, sigint_ignored
+from dsl.engines.common import (
+    DIED,
+    EngineError,
+    Item,
+    Outcome,
+    PackRef,
+    chunked,
+    match_pairs,
+    sigint_ignored,
+    signals_held,
+)
 from dsl.engines.defaults import AUTO_THRESHOLD, CHUNK_CHARS, CHUNK_DOCS, MAX_DEATHS, WINDOW_PER_WORKER
 from dsl.engines.sequential import DocResult, match_documents
 from dsl.io.inputs import InputDoc, InputProblem, cpu_count
@@ -69,6 +79,8 @@ def _init_worker(ref: PackRef, labels: frozenset[str] | None) -> tuple[Any, froz
 def _worker_main(chunks: Connection, results: Connection, ref: PackRef, labels: frozenset[str] | None) -> None:
     """Match the chunks that come on `chunks`, one outcome per document on `results`, until the parent goes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):   # a spawned worker inherits the stop signals held (`signals_held`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     try:
         pack, labels = _init_worker(ref, labels)
     except Exception as e:   # told to the parent in one line
@@ -135,11 +147,12 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(chunks_r, results_w, ref, labels),
                                 name="arabic-ie worker", daemon=True)
         try:
-            if ctx.get_start_method() == "forkserver":
-                self.proc.start()       # forked by a server that ignores SIGINT (see `_Pool`)
-            else:
-                with sigint_ignored():  # spawned: it inherits SIGINT ignored
-                    self.proc.start()
+            with signals_held():
+                if ctx.get_start_method() == "forkserver":
+                    self.proc.start()       # forked by a server that ignores SIGINT (see `_Pool`)
+                else:
+                    with sigint_ignored():  # spawned: it inherits SIGINT ignored
+                        self.proc.start()
         finally:
             chunks_r.close()       # the worker's ends: only the worker may hold them, so that
             results_w.close()      # its death (or ours) shows as end-of-file on the other side
