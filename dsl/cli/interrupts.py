@@ -13,8 +13,9 @@ systemd, Slurm) and SIGHUP (the terminal closed).
   file is removed). A stop can therefore never be stuck, even on a blocked pipe.
 
 The previous handlers come back when the `with` block ends. With `linger=True` (the command
-line, whose process exits next) a stopped run instead ignores further signals while the
-process exits, and ends it after `EXIT_SECONDS` should anything at exit hang. Outside the main
+line run as the program, whose process exits next) they stay: a signal while the process
+exits ends nothing half-done, and after a stop further signals are ignored, the process
+being ended after `EXIT_SECONDS` should anything at exit hang. Outside the main
 thread (where Python cannot set signal handlers) it does nothing.
 """
 from __future__ import annotations
@@ -90,18 +91,21 @@ class RunControl:
         return self
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        if self.linger and self.signum is not None and self._old:
-            # The process is on its way out (Python resets handlers while it finalizes, and a signal
-            # then would kill it with a different status): ignore further signals, and make sure
-            # it is gone within EXIT_SECONDS whatever happens at exit.
-            for s in self._old:
-                signal.signal(s, signal.SIG_IGN)
-            self._old.clear()
-            if self._timer is not None:
-                self._timer.cancel()
-            t = threading.Timer(EXIT_SECONDS, self.abandon)
-            t.daemon = True
-            t.start()
+        if self.linger and self._old:
+            # The process is on its way out. A first signal from now on no longer interrupts
+            # anything; after a stop, further signals are ignored (Python resets handlers while
+            # it finalizes, and a signal then would kill it with another status), and the
+            # process is ended after EXIT_SECONDS should anything at exit hang.
+            self.raised = True
+            if self.signum is not None:
+                for s in self._old:
+                    signal.signal(s, signal.SIG_IGN)
+                self._old.clear()
+                if self._timer is not None:
+                    self._timer.cancel()
+                t = threading.Timer(EXIT_SECONDS, self.abandon)
+                t.daemon = True
+                t.start()
             return
         for s, old in self._old.items():
             signal.signal(s, old)     # type: ignore[arg-type]

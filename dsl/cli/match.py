@@ -88,7 +88,7 @@ def workers_arg(s: str) -> int | None:
 def cmd_match(args: argparse.Namespace) -> int:
     """Run `match`: SIGINT, SIGTERM and SIGHUP end it cleanly (`dsl.cli.interrupts`), with 128 + the signal."""
     from dsl.cli.interrupts import Interrupted, RunControl
-    with RunControl(linger=True) as ctl:
+    with RunControl(linger=getattr(args, "program", False)) as ctl:
         try:
             return _match(args, ctl)
         except Interrupted as e:     # before the output was opened
