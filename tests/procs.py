@@ -80,6 +80,17 @@ def documents_in(db: Path) -> int:
         return 0
 
 
+def handles_sigterm(pid: int) -> bool:
+    """Whether process `pid` has a handler for SIGTERM: `arabic-ie match` does once its run has begun."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("SigCgt:"):
+                return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    except OSError:
+        pass
+    return False
+
+
 def _stat(pid: int) -> list[str] | None:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
