@@ -146,7 +146,7 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
             ctl.complete()   # all is written: a signal from now on lets the run end as it is
     except Interrupted as e:
         progress.close()
-        results.close()   # stop the worker processes (at once)
+        _stop(results)    # the worker processes, at once
         try:
             out.finish("interrupted")   # whole records: the page, the renamed file, the committed batch
         except (OutputError, StoreError) as oe:
@@ -156,7 +156,7 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
         return e.exit_code
     except (OutputError, StoreError) as e:
         progress.close()
-        results.close()
+        _stop(results)
         out.abort()
         err(f"{e} (after {n} documents; {out.left()})")
         return EXIT_USAGE
@@ -176,6 +176,14 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
         verb = "replaced" if args.encoding_errors == "replace" else "skipped"
         err(f"warning: {replaced} undecodable bytes were {verb}")
     return EXIT_INPUT if failures else EXIT_OK
+
+
+def _stop(results: Iterator[Any]) -> None:
+    """Close the engine (its workers stop); a failure there must not keep the output from being finished."""
+    try:
+        results.close()
+    except Exception as e:   # reported, then the output is finished all the same
+        err(f"warning: stopping the engine: {e}")
 
 
 def _results(args: argparse.Namespace, pack: Any, items: Iterable[Any], labels: frozenset[str] | None

@@ -149,7 +149,7 @@ def test_a_signal_stops_the_local_cluster_cleanly_and_quickly(tmp_path, sig, gro
 
 
 def test_a_dask_worker_lost_mid_run_changes_nothing_in_the_output(tmp_path):
-    folder = write_corpus(tmp_path / "corpus", 200, sentences_per_doc=8, seed=5)
+    folder = write_corpus(tmp_path / "corpus", 120, sentences_per_doc=8, seed=5)
     clean = run(["--workers", "1", str(folder)])
     out = tmp_path / "out.jsonl"
     with open(out, "wb") as f:

@@ -125,7 +125,7 @@ def test_a_really_full_tmpfs_gives_the_same_endings(corpus, tmp_path):
     pack, folder = corpus
     disk = tmp_path / "disk"
     disk.mkdir()
-    base = f"{sys.executable} -m dsl match --no-cache --workers 2 --rules {pack} {folder}"
+    base = f"{sys.executable} -m dsl match --no-cache --workers 1 --rules {pack} {folder}"
     script = f"""
         mount -t tmpfs -o size=200k tmpfs {disk} || exit 99
         echo old > {disk}/out.jsonl
