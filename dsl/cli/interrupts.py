@@ -3,10 +3,12 @@ systemd, Slurm) and SIGHUP (the terminal closed).
 
 `RunControl` is installed for the length of a command (`with RunControl() as ctl:`):
 
-* The **first** signal raises `Interrupted` in the main thread, where the command stops its
-  engine (worker processes are terminated), finishes its output (whole records only) and exits
-  with `128 + the signal's number`: 130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP. While a
-  record is being written (`with ctl.writing():`) the signal waits until the record is whole.
+* The **first** signal raises `Interrupted` in the main thread, where the command catches it
+  (`ctl.stop()`), stops its engine (worker processes are terminated), finishes its output
+  (whole records only) and exits with `128 + the signal's number`: 130 for SIGINT, 143 for
+  SIGTERM, 129 for SIGHUP. While a record is being written (`with ctl.writing():`) the signal
+  waits until the record is whole. `ctl.check()` between steps raises it again should it have
+  been swallowed on the way.
 * A **second** signal while the run stops kills the worker processes at once and gives the
   rest `GRACE_SECONDS`; a **third** signal, or the grace running out, ends the process
   immediately with the same exit code (`on_abandon` callbacks run first: a temporary output
@@ -23,6 +25,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -67,11 +70,13 @@ class RunControl:
         self.linger = linger
         self.signum: int | None = None   # the first signal received
         self.count = 0                   # signals received
-        self.raised = False              # `Interrupted` was raised (the run is stopping), or is complete
+        self.stopping = False            # the command caught `Interrupted` and is stopping (`stop()`)
+        self.completed = False           # the work is done: a signal no longer interrupts it
         self._depth = 0                  # nesting of `writing()` blocks
         self._old: dict[int, object] = {}
         self._timer: threading.Timer | None = None
         self._abandon_hooks: list[Callable[[], None]] = []
+        self._unraisable: Callable[[sys.UnraisableHookArgs], object] | None = None
         self.last_words: Callable[[], str] = lambda: "stopped at once"
 
     @property
@@ -82,6 +87,8 @@ class RunControl:
     # --- installing ---------------------------------------------------------------------------------
     def __enter__(self) -> RunControl:
         if threading.current_thread() is threading.main_thread():
+            self._unraisable = sys.unraisablehook
+            sys.unraisablehook = self._unraisable_hook
             for s in STOP_SIGNALS:
                 old = signal.getsignal(s)
                 if old is signal.SIG_IGN:
@@ -96,7 +103,7 @@ class RunControl:
             # anything; after a stop, further signals are ignored (Python resets handlers while
             # it finalizes, and a signal then would kill it with another status), and the
             # process is ended after EXIT_SECONDS should anything at exit hang.
-            self.raised = True
+            self.completed = True
             if self.signum is not None:
                 for s in self._old:
                     signal.signal(s, signal.SIG_IGN)
@@ -112,6 +119,15 @@ class RunControl:
         self._old.clear()
         if self._timer is not None:
             self._timer.cancel()
+        if self._unraisable is not None:
+            sys.unraisablehook = self._unraisable
+            self._unraisable = None
+
+    def _unraisable_hook(self, unraisable: sys.UnraisableHookArgs) -> None:
+        """An `Interrupted` swallowed in a `__del__` is no error to print: `check()` raises it again."""
+        if isinstance(unraisable.exc_value, Interrupted):
+            return
+        (self._unraisable or sys.__unraisablehook__)(unraisable)
 
     # --- what the command uses ----------------------------------------------------------------------
     @contextmanager
@@ -131,14 +147,22 @@ class RunControl:
         self.check()
 
     def check(self) -> None:
-        """Raise `Interrupted` now if a signal came while it was held."""
-        if self.signum is not None and not self.raised and self._depth == 0:
-            self.raised = True
+        """Raise `Interrupted` if a signal came and the command has not begun to stop: call it between steps.
+
+        The handler raises it at once, but an exception raised in a signal handler can be
+        swallowed (it lands wherever Python happens to be, say in a `__del__` run by the
+        garbage collector); checking again at safe points makes sure the run stops anyway.
+        """
+        if self.signum is not None and not (self.stopping or self.completed) and self._depth == 0:
             raise Interrupted(self.signum)
+
+    def stop(self) -> None:
+        """The command caught `Interrupted` and is stopping: signals from now on only hurry it."""
+        self.stopping = True
 
     def complete(self) -> None:
         """The work is done and its output whole: a first signal from now on no longer interrupts it."""
-        self.raised = True
+        self.completed = True
 
     def on_abandon(self, hook: Callable[[], None]) -> None:
         """Run `hook` (quick, never blocking) if the process has to end at once."""

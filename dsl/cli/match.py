@@ -92,6 +92,7 @@ def cmd_match(args: argparse.Namespace) -> int:
         try:
             return _match(args, ctl)
         except Interrupted as e:     # before the output was opened
+            ctl.stop()
             err(f"interrupted ({e.name}); nothing was written")
             return e.exit_code
 
@@ -126,6 +127,7 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
     try:
         ctl.check()
         for res in results:
+            ctl.check()   # a signal whose exception was swallowed on its way (in a __del__ ...) stops it here
             if isinstance(res, InputProblem):
                 progress.close()
                 err(("warning: " if res.skipped else "") + str(res))
@@ -145,6 +147,7 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
             out.finish("done")
             ctl.complete()   # all is written: a signal from now on lets the run end as it is
     except Interrupted as e:
+        ctl.stop()
         progress.close()
         _stop(results)    # the worker processes, at once
         try:

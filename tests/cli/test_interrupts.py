@@ -19,7 +19,7 @@ def test_the_first_signal_interrupts_with_its_exit_code():
     with RunControl() as ctl, pytest.raises(Interrupted) as e:
         signal.raise_signal(signal.SIGTERM)
     assert (e.value.signum, e.value.exit_code, e.value.name) == (signal.SIGTERM, 143, "SIGTERM")
-    assert isinstance(e.value, KeyboardInterrupt) and ctl.raised
+    assert isinstance(e.value, KeyboardInterrupt) and ctl.count == 1
     assert Interrupted(signal.SIGINT).exit_code == 130 and Interrupted(signal.SIGHUP).exit_code == 129
 
 
@@ -33,13 +33,29 @@ def test_a_signal_waits_until_the_record_is_written():
     assert written == ["whole record"]
 
 
-def test_a_held_signal_is_raised_by_check():
+def test_a_held_signal_is_raised_by_check_until_the_command_stops():
     with RunControl() as ctl:
         with ctl.holding():
             signal.raise_signal(signal.SIGINT)
         with pytest.raises(Interrupted):
             ctl.check()
-        ctl.check()                               # once only: the run is stopping now
+        with pytest.raises(Interrupted):
+            ctl.check()                           # again: it might have been swallowed on its way
+        ctl.stop()                                # the command caught it and is stopping
+        ctl.check()
+
+
+class _Swallower:
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)        # the handler's exception is lost in here
+
+
+def test_a_signal_swallowed_by_a_finalizer_still_stops_the_run_at_the_next_check():
+    with RunControl() as ctl:
+        _Swallower()                              # "Exception ignored in: ... __del__"
+        assert ctl.signum == signal.SIGINT
+        with pytest.raises(Interrupted):
+            ctl.check()
 
 
 def test_further_signals_while_stopping_do_not_raise_again(monkeypatch):
@@ -48,6 +64,7 @@ def test_further_signals_while_stopping_do_not_raise_again(monkeypatch):
     with RunControl(grace=0.05) as ctl:
         with pytest.raises(Interrupted):
             signal.raise_signal(signal.SIGINT)
+        ctl.stop()
         signal.raise_signal(signal.SIGINT)        # second: workers killed, grace armed, no exception
         assert ctl.count == 2 and ctl._timer is not None
         deadline = time.monotonic() + 5

@@ -138,7 +138,7 @@ def cycle(rng: random.Random, args: argparse.Namespace, engine: list[str], db: P
     return {"kind": kind if not finished_first else "finished before the stop", "early": early, "code": code,
             "ok_code": ok_code, "hung": hung, "stop_seconds": took, "left": left, "docs_before": before,
             "docs_at_stop": stopped_at, "docs_after": documents_in(db), "half": half_written(db) if db.exists() else 0,
-            "traceback": b"Traceback" in err, "stderr": err.decode(errors="replace").strip().splitlines()[-1:]}
+            "traceback": b"Traceback" in err, "stderr": err.decode(errors="replace").strip().splitlines()}
 
 
 def main() -> int:
@@ -173,7 +173,7 @@ def main() -> int:
               f"stopped in {res['stop_seconds']:.2f} s  documents {res['docs_before']:>5} -> {res['docs_after']:>5}"
               f"  {' '.join(flags)}")
         if flags:
-            print("          stderr:", res["stderr"])
+            print("          stderr:\n" + "\n".join("            " + x for x in res["stderr"][-30:]))
     t = time.monotonic()
     r = run([*engine, "-o", str(db), str(corpus)], timeout=1800)
     print(f"final resume: exit {r.returncode} in {time.monotonic() - t:.1f} s; "
