@@ -55,6 +55,22 @@ class Interrupted(KeyboardInterrupt):
         return signal_name(self.signum)
 
 
+def interrupted_by(e: BaseException) -> Interrupted | None:
+    """The `Interrupted` that caused `e`, if any.
+
+    Python sometimes wraps an exception raised where it cannot go through as such (in
+    `__set_name__` while a class is created, it becomes a RuntimeError "from" it).
+    """
+    seen: set[int] = set()
+    x: BaseException | None = e
+    while x is not None and id(x) not in seen:
+        if isinstance(x, Interrupted):
+            return x
+        seen.add(id(x))
+        x = x.__cause__ or x.__context__
+    return None
+
+
 def signal_name(signum: int) -> str:
     try:
         return signal.Signals(signum).name

@@ -87,18 +87,21 @@ def workers_arg(s: str) -> int | None:
 # --- the run ----------------------------------------------------------------------------------------------
 def cmd_match(args: argparse.Namespace) -> int:
     """Run `match`: SIGINT, SIGTERM and SIGHUP end it cleanly (`dsl.cli.interrupts`), with 128 + the signal."""
-    from dsl.cli.interrupts import Interrupted, RunControl
+    from dsl.cli.interrupts import RunControl, interrupted_by
     with RunControl(linger=getattr(args, "program", False)) as ctl:
         try:
             return _match(args, ctl)
-        except Interrupted as e:     # before the output was opened
+        except BaseException as x:   # before the output was opened
+            e = interrupted_by(x)
+            if e is None:
+                raise
             ctl.stop()
             err(f"interrupted ({e.name}); nothing was written")
             return e.exit_code
 
 
 def _match(args: argparse.Namespace, ctl: Any) -> int:
-    from dsl.cli.interrupts import Interrupted
+    from dsl.cli.interrupts import interrupted_by
     from dsl.engines.common import EngineError
     from dsl.io.inputs import InputProblem, is_tty, iter_inputs
     from dsl.io.sqlite import StoreError
@@ -146,17 +149,6 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
         with ctl.writing():
             out.finish("done")
             ctl.complete()   # all is written: a signal from now on lets the run end as it is
-    except Interrupted as e:
-        ctl.stop()
-        progress.close()
-        _stop(results)    # the worker processes, at once
-        try:
-            out.finish("interrupted")   # whole records: the page, the renamed file, the committed batch
-        except (OutputError, StoreError) as oe:
-            err(f"{oe} (interrupted after {n} documents, {e.name}; {out.left()})")
-            return e.exit_code
-        err(f"interrupted after {n} documents ({e.name}); {out.left()}")
-        return e.exit_code
     except (OutputError, StoreError) as e:
         progress.close()
         _stop(results)
@@ -168,10 +160,22 @@ def _match(args: argparse.Namespace, ctl: Any) -> int:
         out.abort()
         err(f"{e} (after {n} documents)" if n else str(e))
         return EXIT_USAGE
-    except BaseException:
-        results.close()
-        out.abort()
-        raise
+    except BaseException as x:
+        e = interrupted_by(x)        # Interrupted, or an exception it caused (Python may wrap it)
+        if e is None:
+            results.close()
+            out.abort()
+            raise
+        ctl.stop()
+        progress.close()
+        _stop(results)    # the worker processes, at once
+        try:
+            out.finish("interrupted")   # whole records: the page, the renamed file, the committed batch
+        except (OutputError, StoreError) as oe:
+            err(f"{oe} (interrupted after {n} documents, {e.name}; {out.left()})")
+            return e.exit_code
+        err(f"interrupted after {n} documents ({e.name}); {out.left()}")
+        return e.exit_code
     progress.close()
     if out.store is not None and out.store.skipped:
         err(f"resumed: {out.store.skipped} documents already in {args.output} were skipped")

@@ -49,7 +49,7 @@ from dsl.engines.common import (
     PackRef,
     chunked,
     match_pairs,
-    sigint_ignored,
+    sigint_held_for_children,
     signals_held,
 )
 from dsl.engines.defaults import AUTO_THRESHOLD, CHUNK_CHARS, CHUNK_DOCS, MAX_DEATHS, WINDOW_PER_WORKER
@@ -78,9 +78,9 @@ def _init_worker(ref: PackRef, labels: frozenset[str] | None) -> tuple[Any, froz
 
 def _worker_main(chunks: Connection, results: Connection, ref: PackRef, labels: frozenset[str] | None) -> None:
     """Match the chunks that come on `chunks`, one outcome per document on `results`, until the parent goes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if hasattr(signal, "pthread_sigmask"):   # a spawned worker inherits the stop signals held (`signals_held`)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # then let in what the parent held while starting it
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
     try:
         pack, labels = _init_worker(ref, labels)
     except Exception as e:   # told to the parent in one line
@@ -147,12 +147,8 @@ class _Worker:
         self.proc = ctx.Process(target=_worker_main, args=(chunks_r, results_w, ref, labels),
                                 name="arabic-ie worker", daemon=True)
         try:
-            with signals_held():
-                if ctx.get_start_method() == "forkserver":
-                    self.proc.start()       # forked by a server that ignores SIGINT (see `_Pool`)
-                else:
-                    with sigint_ignored():  # spawned: it inherits SIGINT ignored
-                        self.proc.start()
+            with signals_held():        # and a spawned worker starts with them held (it lets them in)
+                self.proc.start()
         finally:
             chunks_r.close()       # the worker's ends: only the worker may hold them, so that
             results_w.close()      # its death (or ours) shows as end-of-file on the other side
@@ -198,11 +194,11 @@ class _Pool:
         self.ctx = multiprocessing.get_context(start_method)
         if start_method == "forkserver":
             # Workers fork from a server that has imported this module: a new one starts in
-            # milliseconds, so a retry after a death costs little. The server is started with
-            # SIGINT ignored, and so are the processes it forks (from their first instruction).
+            # milliseconds, so a retry after a death costs little. The server starts with SIGINT
+            # blocked, and so do the processes it forks: a terminal's Ctrl-C never reaches them.
             from multiprocessing import forkserver
             self.ctx.set_forkserver_preload(["dsl.engines.pool"])
-            with sigint_ignored():
+            with sigint_held_for_children():
                 forkserver.ensure_running()
         self.ref, self.labels = ref, labels
         self.deaths = 0      # worker deaths since a document last finished
