@@ -42,12 +42,12 @@ class EngineError(Exception):
 
 @contextmanager
 def sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while a process is spawned, so that it ignores SIGINT from its first instruction.
+    """Ignore SIGINT while processes are spawned, so that they ignore it from their first instruction.
 
     A terminal sends Ctrl-C to every process of its group; worker processes leave it to the
     process that started them. In the main thread only (elsewhere a no-op). A Ctrl-C that comes
-    in this moment is lost, so keep the block short: one fork and exec (the pool's fork
-    server), nothing else; see `sigint_held_for_children` for longer starts.
+    in this moment is lost: `sigint_held_for_children` is the better way, this is its fallback
+    where threads cannot block signals.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
