@@ -15,9 +15,9 @@ systemd, Slurm) and SIGHUP (the terminal closed).
   file is removed). A stop can therefore never be stuck, even on a blocked pipe.
 
 The previous handlers come back when the `with` block ends. With `linger=True` (the command
-line run as the program, whose process exits next) they stay: a signal while the process
-exits ends nothing half-done, and after a stop further signals are ignored, the process
-being ended after `EXIT_SECONDS` should anything at exit hang. Outside the main
+line run as the program, whose process exits next) the stop signals are ignored instead for
+the few milliseconds the process takes to exit, so that its exit code is the run's; after a
+stop, the process is ended after `EXIT_SECONDS` should anything at exit hang. Outside the main
 thread (where Python cannot set signal handlers) it does nothing.
 """
 from __future__ import annotations
@@ -115,17 +115,17 @@ class RunControl:
 
     def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
         if self.linger and self._old:
-            # The process is on its way out. A first signal from now on no longer interrupts
-            # anything; after a stop, further signals are ignored (Python resets handlers while
-            # it finalizes, and a signal then would kill it with another status), and the
-            # process is ended after EXIT_SECONDS should anything at exit hang.
+            # The process is on its way out, its output complete or finished: signals are
+            # ignored from now on (Python resets handlers while it finalizes, and a signal then
+            # would kill it with another exit status). After a stop, the process is ended after
+            # EXIT_SECONDS should anything at exit hang.
             self.completed = True
+            for s in self._old:
+                signal.signal(s, signal.SIG_IGN)
+            self._old.clear()
+            if self._timer is not None:
+                self._timer.cancel()
             if self.signum is not None:
-                for s in self._old:
-                    signal.signal(s, signal.SIG_IGN)
-                self._old.clear()
-                if self._timer is not None:
-                    self._timer.cancel()
                 t = threading.Timer(EXIT_SECONDS, self.abandon)
                 t.daemon = True
                 t.start()

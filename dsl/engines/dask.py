@@ -264,7 +264,9 @@ def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: 
     from distributed import Client, LocalCluster
     timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
     cluster = None
+    quiet = logging.getLogger("distributed")
     with ExitStack() as stack:
+        stack.callback(quiet.setLevel, quiet.level)   # the first registered runs last: after the cluster closed
         try:
             if scheduler is None:
                 # The scheduler's HTTP server on a free port (8787 may be another cluster's), no dashboard.
@@ -284,5 +286,6 @@ def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: 
             yield from match_on_cluster(pack, items, labels, client=client, **kw)
         except BaseException:   # stopped (Ctrl-C, SIGTERM, an error, the generator closed): do not wait
             if cluster is not None:
+                quiet.setLevel(logging.CRITICAL)   # the cluster would log the workers it loses: we killed them
                 _kill_local_workers(cluster)
             raise
