@@ -76,11 +76,20 @@ def _init_worker(ref: PackRef, labels: frozenset[str] | None) -> tuple[Any, froz
     return ref.get(), labels
 
 
-def _worker_main(chunks: Connection, results: Connection, ref: PackRef, labels: frozenset[str] | None) -> None:
-    """Match the chunks that come on `chunks`, one outcome per document on `results`, until the parent goes."""
+def _worker_main(chunks: Connection, results: Connection, labels: frozenset[str] | None) -> None:
+    """Match the chunks that come on `chunks`, one outcome per document on `results`, until the parent goes.
+
+    The pack comes first on `chunks`, not with the process's arguments: those are read by
+    multiprocessing before this function runs, and a parent killed while writing a large
+    message there leaves the new process to die with a traceback; here it just exits.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # then let in what the parent held while starting it
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+    try:
+        ref = chunks.recv()
+    except (EOFError, OSError):      # the parent is gone (killed while it sent the pack)
+        os._exit(0)
     try:
         pack, labels = _init_worker(ref, labels)
     except Exception as e:   # told to the parent in one line
@@ -144,7 +153,7 @@ class _Worker:
     def __init__(self, ctx: Any, ref: PackRef, labels: frozenset[str] | None) -> None:
         chunks_r, self.chunks = ctx.Pipe(duplex=False)
         self.results, results_w = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(target=_worker_main, args=(chunks_r, results_w, ref, labels),
+        self.proc = ctx.Process(target=_worker_main, args=(chunks_r, results_w, labels),
                                 name="arabic-ie worker", daemon=True)
         try:
             with signals_held():        # and a spawned worker starts with them held (it lets them in)
@@ -152,6 +161,10 @@ class _Worker:
         finally:
             chunks_r.close()       # the worker's ends: only the worker may hold them, so that
             results_w.close()      # its death (or ours) shows as end-of-file on the other side
+        try:
+            self.chunks.send(ref)  # the worker's first message: the pack (a signal may cut it: the worker exits)
+        except OSError:
+            pass                   # it died already: `collect` finds out
         self.sent: deque[_Slot] = deque()   # oldest first: sent[0] is the document being matched
         self.chunk_sizes: deque[int] = deque()
         self.fresh = True                   # started after a death, not given anything yet
