@@ -34,11 +34,12 @@ import itertools
 import multiprocessing
 import os
 import queue
+import selectors
 import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from multiprocessing.connection import Connection, wait
+from multiprocessing.connection import Connection
 from typing import Any
 
 from dsl.engines.common import (
@@ -216,9 +217,10 @@ class _Pool:
         self.ref, self.labels = ref, labels
         self.deaths = 0      # worker deaths since a document last finished
         self.workers: list[_Worker] = []
+        self.selector = selectors.DefaultSelector()   # every worker's result pipe and sentinel, kept registered
         try:
             for _ in range(workers):
-                self.workers.append(_Worker(self.ctx, ref, labels))
+                self._add()
         except BaseException:
             self.close()
             raise
@@ -238,41 +240,56 @@ class _Pool:
         except OSError:      # the worker is gone; `collect` finds out and requeues what it was sent
             pass
 
+    def _add(self) -> None:
+        w = _Worker(self.ctx, self.ref, self.labels)
+        self.workers.append(w)
+        self.selector.register(w.results.fileno(), selectors.EVENT_READ, w)
+        self.selector.register(w.proc.sentinel, selectors.EVENT_READ, w)
+
+    def _remove(self, w: _Worker) -> None:
+        self.workers.remove(w)
+        for fd in (w.results.fileno(), w.proc.sentinel):
+            try:
+                self.selector.unregister(fd)
+            except (KeyError, ValueError, OSError):
+                pass
+
     def collect(self, todo: deque[list[_Slot]], retry: deque[_Slot]) -> None:
         """Wait until a worker answers or dies; take every outcome that came, replace the dead."""
-        waiting = {w.results: w for w in self.workers}
-        sentinels = {w.proc.sentinel: w for w in self.workers}
-        ready = wait([*waiting, *sentinels])
         dead: list[_Worker] = []
-        for obj in ready:
-            w = waiting.get(obj) or sentinels[obj]   # type: ignore[call-overload]
+        for key, _ in self.selector.select():
+            w: _Worker = key.data
             if w in dead:
                 continue
-            if obj in sentinels or not self._take(w):
+            if key.fd == w.proc.sentinel or not self._take(w):
                 dead.append(w)
         for w in dead:
-            self._take(w)            # outcomes it sent before it died
+            while w.results.poll() and self._take(w):   # outcomes it sent before it died
+                pass
             self._replace(w, todo, retry)
 
     def _take(self, w: _Worker) -> bool:
-        """Receive the outcomes waiting in `w`'s pipe; False when the pipe is broken (the worker died)."""
+        """Receive one outcome from `w` (its pipe is readable); False when the pipe is broken (it died).
+
+        One per wake-up: if more are waiting, the selector says so again at once, which costs
+        less than asking the pipe (`poll()` builds a selector of its own each time).
+        """
         try:
-            while w.results.poll():
-                msg = w.results.recv()
-                if isinstance(msg, _StartFailed):
-                    raise EngineError(msg.message)
-                if w.sent:
-                    w.answered().outcome = msg
-                    self.deaths = 0
+            msg = w.results.recv()
         except (EOFError, OSError):
             return False
+        if isinstance(msg, _StartFailed):
+            raise EngineError(msg.message)
+        if w.sent:
+            w.answered().outcome = msg
+            self.deaths = 0
         return True
 
     def _replace(self, w: _Worker, todo: deque[list[_Slot]], retry: deque[_Slot]) -> None:
         """A worker died: its document is retried once on a fresh worker, the rest of its chunks requeued."""
+        self._remove(w)
         w.stop()
         w.proc.join(STOP_SECONDS)
-        self.workers.remove(w)
         self.deaths += 1
         if self.deaths > MAX_DEATHS:
             raise EngineError(f"worker processes keep dying ({self.deaths} times in a row without finishing "
@@ -286,18 +303,19 @@ class _Pool:
                 retry.append(culprit)
             if w.sent:
                 todo.appendleft(list(w.sent))   # not started: they go first, to any worker
-        self.workers.append(_Worker(self.ctx, self.ref, self.labels))
+        self._add()
 
     def close(self) -> None:
         """Terminate every worker now and wait (a bounded time) for them to exit; kill the stubborn."""
-        for w in self.workers:
+        workers, self.workers = self.workers, []
+        self.selector.close()
+        for w in workers:
             w.stop()
-        for w in self.workers:
+        for w in workers:
             w.proc.join(STOP_SECONDS)
             if w.proc.exitcode is None:
                 w.proc.kill()
                 w.proc.join(STOP_SECONDS)
-        self.workers = []
 
 
 def match_parallel(pack: Any, items: Iterable[Item], labels: frozenset[str] | None = None, *,
