@@ -103,3 +103,18 @@ def test_gazetteer_figures_are_the_loaded_counts():
     table = (ROOT / "gazetteers" / "README.md").read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `([\w.]+\.txt)` \| ([\d,]+) \|", table, re.M))
     assert {f: int(n.replace(",", "")) for f, n in rows.items()} == counts
+
+
+def test_limits_table_names_real_constants_with_their_values():
+    """Every constant in the README's Limits table exists where it says, with the value it says."""
+    import importlib
+    section = README.split("### Limits", 1)[1].split("\n### ", 1)[0]
+    rows = re.findall(r"^\| [^|]+ \| `(dsl\.[\w.]+)` \| ([^|]+) \|", section, re.M)
+    assert len(rows) >= 10
+    units = {"MiB": 1024 * 1024, "ms": 0.001}
+    for dotted, shown in rows:
+        module, name = dotted.rsplit(".", 1)
+        value = getattr(importlib.import_module(module), name)
+        number, _, unit = shown.strip().partition(" ")
+        expected = float(number.replace(",", "")) * units.get(unit, 1)
+        assert abs(value - expected) < 1e-9, f"{dotted} is {value}, the README says {shown.strip()}"

@@ -1,8 +1,9 @@
 """The `arabic-ie` command line (also `python -m dsl`): the parser and the dispatch.
 
 Exit codes: 0 success; 1 rule examples failed (`test`); 2 usage, rule-pack or gazetteer
-errors; 3 some input documents could not be read (the others were processed); 130 when
-interrupted. Messages go to stderr, results to stdout, one whole line at a time.
+errors, or the output cannot be written; 3 some input documents could not be read or
+failed (the others were processed); 130, 143, 129 when stopped by SIGINT, SIGTERM, SIGHUP.
+Messages go to stderr, results to stdout, one whole line at a time.
 
 One module per command group adds its commands to the parser (`match`, `packs`, `tokens`,
 `tools`, `bench`); each imports what its commands need when they run, so `--help` stays fast.
@@ -31,7 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
                    description="Rule-based information extraction for Arabic text.",
                    epilog="commands: match, test, check, tokens, schema, explain, stats, diff, evaluate, bench.  "
                           "'arabic-ie COMMAND --help' for each.\n"
-                          "exit codes: 0 ok, 1 rule examples failed, 2 usage or rule errors, 3 some inputs unreadable")
+                          "exit codes: 0 ok, 1 rule examples failed, 2 usage or rule errors, 3 some inputs unreadable, "
+                          "130/143/129 stopped by SIGINT/SIGTERM/SIGHUP")
     ap.add_argument("--version", action="version", version=f"arabic-ie {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=ArgParser)
     for add in COMMANDS:
@@ -61,6 +63,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_USAGE
         if getattr(args, "packs", None):
             args.rules = (args.rules or []) + args.packs
+        args.program = argv is None   # the process is this command (not a caller's main([...]))
         return int(args.func(args))
     except UsageError as e:
         msg = str(e)   # the parser's own errors already start with its name: `arabic-ie match: ...`, once

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from dsl.cli.common import (
     EXIT_INPUT,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
     HELP_FORMAT,
@@ -122,10 +118,26 @@ def workers_arg(s: str) -> int | None:
 
 # --- the run ----------------------------------------------------------------------------------------------
 def cmd_match(args: argparse.Namespace) -> int:
+    """Run `match`: SIGINT, SIGTERM and SIGHUP end it cleanly (`dsl.cli.interrupts`), with 128 + the signal."""
+    from dsl.cli.interrupts import RunControl, interrupted_by
+    with RunControl(linger=getattr(args, "program", False)) as ctl:
+        try:
+            return _match(args, ctl)
+        except BaseException as x:   # before the output was opened
+            e = interrupted_by(x)
+            if e is None:
+                raise
+            ctl.stop()
+            err(f"interrupted ({e.name}); nothing was written")
+            return e.exit_code
+
+
+def _match(args: argparse.Namespace, ctl: Any) -> int:
+    from dsl.cli.interrupts import interrupted_by
     from dsl.engines.common import EngineError
     from dsl.io.inputs import InputProblem, is_tty, iter_inputs
     from dsl.io.sqlite import StoreError
-    from dsl.io.writers import StreamSink
+    from dsl.io.writers import OutputError
     pack = load_pack(args)
     labels = frozenset(x for v in (args.labels or []) for x in v.split(",") if x) or None
     if labels:
@@ -136,21 +148,13 @@ def cmd_match(args: argparse.Namespace) -> int:
     given = mentions_field(args)
     paths = expand_globs(args.paths or ["-"])
     require_input(paths)
-    try:
-        store = _open_store(args, pack, labels)   # SQLite: written in place, resumable
-    except StoreError as e:
-        raise UsageError(str(e)) from None
-    target = _AtomicOutput(args.output) if args.output and store is None else None
-    stream = target.stream if target else sys.stdout
-    if store is None and args.format == "html":
-        from dsl.io.html import PAGE_SIZE, HtmlSink  # self-contained pages, written on close
-        size = PAGE_SIZE if args.html_page_size is None else args.html_page_size
-        sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name, page_size=size, path=args.output)
-    else:
-        sink = store or StreamSink(stream, args.format)
+    with ctl.holding():   # a signal now waits until the output is open, then stops the run below
+        out = _Output(args, pack, labels)
+        ctl.on_abandon(out.discard)
     failures = replaced = n = 0
-    started = time.monotonic()
     n_mentions = 0
+    started = time.monotonic()
+    ctl.last_words = lambda: f"stopped at once after {n} documents ({ctl.name} again); {out.left()}"
     # the progress line: a terminal only, and not for one plain file (stdin, or JSON Lines, can be long)
     progress = Progress(sys.stderr, not args.quiet and is_tty(sys.stderr) and (
         len(paths) > 1 or bool(args.jsonl_field) or paths == ["-"] or any(Path(p).is_dir() for p in paths)))
@@ -159,11 +163,13 @@ def cmd_match(args: argparse.Namespace) -> int:
                         jsonl_field=args.jsonl_field, id_field=args.id_field,
                         max_bytes=int(args.max_document_mb * 1024 * 1024) if args.max_document_mb else None,
                         mentions=given)
-    if store is not None:
-        items = store.pending(items)   # documents recorded by an earlier run are skipped
+    if out.store is not None:
+        items = out.store.pending(items)   # documents recorded by an earlier run are skipped
     results = _results(args, pack, items, labels)
     try:
+        ctl.check()
         for res in results:
+            ctl.check()   # a signal whose exception was swallowed on its way (in a __del__ ...) stops it here
             if isinstance(res, InputProblem):
                 progress.close()
                 err(("warning: " if res.skipped else "") + str(res))
@@ -175,43 +181,44 @@ def cmd_match(args: argparse.Namespace) -> int:
                 err(f"{res.doc.id}: {res.error}")
                 failures += 1
                 continue
-            with interrupts_deferred():   # Ctrl-C waits until the document is written whole
-                sink.write(res.doc.id, res.doc.text, res.mentions)
+            with ctl.writing():   # a signal waits until the document is written whole
+                out.write(res.doc.id, res.doc.text, res.mentions)
                 n += 1
                 n_mentions += len(res.mentions)
-            progress.update(n + failures, n_mentions, res.doc.id, store.skipped if store is not None else 0)
-        sink.close()
-    except KeyboardInterrupt:
+            progress.update(n + failures, n_mentions, res.doc.id, out.store.skipped if out.store is not None else 0)
+        with ctl.writing():
+            out.finish("done")
+            ctl.complete()   # all is written: a signal from now on lets the run end as it is
+    except (OutputError, StoreError) as e:
         progress.close()
-        results.close()   # stop the worker processes
-        if store is None:
-            sink.close()      # an HTML page is written on close: it keeps the documents done so far
-        if target:
-            target.commit()
-        if store is not None:
-            store.close("interrupted")
-        err(f"interrupted after {n} documents; the output holds whole records for those")
-        return EXIT_INTERRUPTED
+        _stop(results)
+        out.abort()
+        err(f"{e} (after {n} documents; {out.left()})")
+        return EXIT_USAGE
     except EngineError as e:
         progress.close()
-        if target:
-            target.abort()
-        if store is not None:
-            store.close("failed")
+        out.abort()
         err(f"{e} (after {n} documents)" if n else str(e))
         return EXIT_USAGE
-    except BaseException:
-        results.close()
-        if target:
-            target.abort()
-        if store is not None:
-            store.close("failed")
-        raise
+    except BaseException as x:
+        e = interrupted_by(x)        # Interrupted, or an exception it caused (Python may wrap it)
+        if e is None:
+            results.close()
+            out.abort()
+            raise
+        ctl.stop()
+        progress.close()
+        _stop(results)    # the worker processes, at once
+        try:
+            out.finish("interrupted")   # whole records: the page, the renamed file, the committed batch
+        except (OutputError, StoreError) as oe:
+            err(f"{oe} (interrupted after {n} documents, {e.name}; {out.left()})")
+            return e.exit_code
+        err(f"interrupted after {n} documents ({e.name}); {out.left()}")
+        return e.exit_code
     progress.close()
-    if store is not None and store.skipped:
-        err(f"resumed: {store.skipped} documents already in {args.output} were skipped")
-    if target:
-        target.commit()
+    if out.store is not None and out.store.skipped:
+        err(f"resumed: {out.store.skipped} documents already in {args.output} were skipped")
     if replaced:
         verb = "replaced" if args.encoding_errors == "replace" else "skipped"
         err(f"warning: {replaced} undecodable bytes were {verb}")
@@ -239,6 +246,14 @@ def mentions_field(args: argparse.Namespace) -> Any:
             raise UsageError(f"--mentions-map expects TAG=Label, not {item!r}")
         label_map[tag] = label
     return MentionsField(args.mentions_field, label_map, args.echo_mentions, args.mentions_priority)
+
+
+def _stop(results: Iterator[Any]) -> None:
+    """Close the engine (its workers stop); a failure there must not keep the output from being finished."""
+    try:
+        results.close()
+    except Exception as e:   # reported, then the output is finished all the same
+        err(f"warning: stopping the engine: {e}")
 
 
 def _results(args: argparse.Namespace, pack: Any, items: Iterable[Any], labels: frozenset[str] | None
@@ -279,52 +294,94 @@ def expand_globs(paths: Sequence[str]) -> list[str]:
     return out
 
 
-@contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) while the block runs, then act on it: a document's output is written whole.
+class _Output:
+    """Where the results go: a SQLite file (`store`), an `--output` file written whole (`target`), or stdout.
 
-    Outside the main thread (where signal handlers cannot be set) the block just runs.
+    `finish(status)` completes it (the HTML page, the rename into place, the last commit),
+    `abort()` leaves an existing `--output` file untouched and marks a SQLite run failed;
+    both may be called again. `left()` says, for the user, what the output holds.
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    got: list[int] = []
-    old = signal.signal(signal.SIGINT, lambda signum, frame: got.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
-        if got:
-            if callable(old):
-                old(signal.SIGINT, None)     # the default handler raises KeyboardInterrupt
-            elif old != signal.SIG_IGN:
-                raise KeyboardInterrupt
 
-
-class _AtomicOutput:
-    """Write to a temporary file beside the target and rename it into place at the end."""
-
-    def __init__(self, path: str) -> None:
-        import tempfile
-        self.path = Path(path)
-        d = self.path.resolve().parent
-        if self.path.is_dir():   # found now, not after the whole run when the rename fails
-            raise UsageError(f"--output {path}: is a directory")
+    def __init__(self, args: argparse.Namespace, pack: Any, labels: frozenset[str] | None) -> None:
+        from dsl.io.sqlite import StoreError
+        from dsl.io.writers import AtomicFile, OutputError, StreamSink
+        self.name = args.output
         try:
-            fd, self.tmp = tempfile.mkstemp(dir=d, prefix=f".{self.path.name}.", suffix=".tmp")
-        except OSError as e:
-            raise UsageError(f"--output {path}: cannot write in {d}: {e.strerror or e}") from None
-        self.stream: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+            self.store = _open_store(args, pack, labels)   # SQLite: written in place, resumable
+        except StoreError as e:
+            raise UsageError(str(e)) from None
+        if self.store is not None:
+            for run in self.store.taken_over:
+                err(f"note: took over from {run}, which ended without closing (killed or crashed)")
+        try:
+            self.target = AtomicFile(args.output) if args.output and self.store is None else None
+        except OutputError as e:
+            raise UsageError(str(e)) from None
+        self.existed = bool(self.target) and Path(args.output).exists()
+        stream = self.target.stream if self.target else sys.stdout
+        if self.store is None and args.format == "html":
+            from dsl.io.html import PAGE_SIZE, HtmlSink  # self-contained pages, written on close
+            size = PAGE_SIZE if args.html_page_size is None else args.html_page_size
+            self.sink: Any = HtmlSink(stream, labels=pack.labels(), pack_name=pack.name, page_size=size,
+                                      path=args.output)
+        else:
+            self.sink = self.store or StreamSink(stream, args.format, args.output or "the output")
+        self.ended = False
 
-    def commit(self) -> None:
-        self.stream.close()
-        os.replace(self.tmp, self.path)
+    def write(self, doc_id: str, text: str, mentions: Any) -> None:
+        from dsl.io.writers import OutputError
+        try:
+            self.sink.write(doc_id, text, mentions)
+        except BrokenPipeError:
+            raise
+        except OSError as e:     # the HTML report's page body, a full /tmp
+            raise OutputError(f"cannot write {self.name or 'the output'}: {e.strerror or e}") from None
+        if self.target:
+            self.target.check()  # still there? (its folder removed during the run)
+
+    def finish(self, status: str) -> None:
+        from dsl.io.writers import OutputError
+        if self.ended:
+            return
+        self.ended = True
+        if self.store is not None:
+            self.store.close(status)
+            return
+        try:
+            self.sink.close()    # an HTML page is written on close: it keeps the documents done so far
+        except BrokenPipeError:
+            raise
+        except OSError as e:
+            if self.target:
+                self.target.abort()
+            raise OutputError(f"cannot write {self.name or 'the output'}: {e.strerror or e}") from None
+        if self.target:
+            self.target.commit()
 
     def abort(self) -> None:
-        try:
-            self.stream.close()
-        finally:
-            try:
-                os.unlink(self.tmp)
-            except OSError:
-                pass
+        self.ended = True
+        if self.target:
+            self.target.abort()
+        if self.store is not None:
+            self.store.close("failed")
+
+    def discard(self) -> None:
+        """When the process must end at once: remove the temporary file (SQLite needs nothing)."""
+        if self.target:
+            self.target.discard()
+
+    def left(self) -> str:
+        """What the output holds now, for the user."""
+        if self.store is not None:
+            from dsl.io.sqlite import count_documents
+            if not self.store.path.exists():
+                return f"{self.store.path} is gone"
+            held = count_documents(self.store.path)
+            total = f"holds {held} documents" if held is not None else "keeps the documents committed"
+            return f"{self.store.path} {total}: run the same command again to finish"
+        if self.target:
+            if self.target.committed:
+                return f"{self.name} holds whole records for those"
+            return f"{self.name} was not changed" if self.existed else f"{self.name} was not written"
+        return "the output holds whole records for those"
+

@@ -14,9 +14,11 @@ import hashlib
 import io
 import multiprocessing
 import pickle
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 from typing import Any
@@ -28,6 +30,8 @@ from dsl.frozen import settle_collector
 from dsl.io.inputs import InputDoc, InputProblem
 from dsl.version import __version__
 
+#: The error of a document whose worker process died on it twice (the process pool and the Dask engine).
+DIED = "worker process died while matching this document, twice (killed, out of memory, or a crash)"
 #: What a worker returns for one document: its mentions (portable), or an error message.
 Outcome = tuple[tuple[Mention, ...], "str | None"]
 #: What the engines read: documents, and the input problems they pass through in place.
@@ -36,6 +40,69 @@ Item = InputDoc | InputProblem
 
 class EngineError(Exception):
     """The engine cannot go on (workers keep dying, a cluster is unreachable): one line for the user."""
+
+
+@contextmanager
+def sigint_ignored() -> Iterator[None]:
+    """Ignore SIGINT while processes are spawned, so that they ignore it from their first instruction.
+
+    A terminal sends Ctrl-C to every process of its group; worker processes leave it to the
+    process that started them. In the main thread only (elsewhere a no-op). A Ctrl-C that comes
+    in this moment is lost: `sigint_held_for_children` is the better way, this is its fallback
+    where threads cannot block signals.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@contextmanager
+def sigint_held_for_children() -> Iterator[None]:
+    """Block SIGINT in this thread while the block starts threads and processes; it arrives when it ends.
+
+    Threads started in the block inherit the blocked signal, and so do the processes they or
+    this thread spawn (a Dask LocalCluster's nannies and workers, now and when they are
+    restarted later): a terminal's Ctrl-C never reaches them, and the one meant for this
+    process is handled as soon as the block ends, not lost.
+    """
+    if not hasattr(signal, "pthread_sigmask"):   # pragma: no cover - not on this platform
+        with sigint_ignored():
+            yield
+        return
+    from multiprocessing import resource_tracker
+    resource_tracker.ensure_running()   # now: starting it later would unblock SIGINT in its thread
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+#: The signals that stop a run (`signals_held` keeps them waiting while a process starts).
+_STOP_SIGNALS = {getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)}
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Block SIGINT, SIGTERM and SIGHUP in this thread while the block runs; they arrive when it ends.
+
+    Starting a worker process writes its pickled arguments to it: a signal handler raising
+    in the middle would cut them, and the new process would fail with a traceback. Held, the
+    signal is handled a moment later, between two steps of the run.
+    """
+    if not hasattr(signal, "pthread_sigmask"):   # pragma: no cover - not on this platform
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 # --- the pack, pickled once ------------------------------------------------------------------------------

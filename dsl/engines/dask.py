@@ -11,10 +11,19 @@ Three ways in, all giving exactly what the sequential engine gives:
   `--dask local` run. Documents are read where the command runs and sent to the cluster in
   chunks (a bounded number in flight); results come back in input order, like the process pool.
 
+Failures: a worker lost mid-run (killed, out of memory, its machine gone) is the cluster's to
+handle: the scheduler reruns its tasks elsewhere and the results are the same. A chunk whose
+task keeps killing workers (`KilledWorker`) is redone one document per task, so only the
+document that kills its worker gets an error (`DIED`) and the others complete, as with the
+process pool. The LocalCluster of `--dask local` retries a task once (`allowed_failures=1`);
+a cluster of your own keeps its configured number. Stopping (Ctrl-C, SIGTERM, an error)
+cancels the tasks; a LocalCluster's worker processes are killed, not waited for.
+
 What travels to the workers: the compiled pack, pickled once (`common.PackRef`, a few hundred
-KiB) and sent once to each worker (`Client.scatter(..., broadcast=True)` for the command line;
-one graph key that every partition depends on for bags and dataframes), where it is unpickled
-once per process; then the documents' ids and texts; mentions come back without tokens. The
+KiB) and sent once to each worker that needs it (the result of one task every chunk depends
+on, for the command line; one graph key that every partition depends on, for bags and
+dataframes: either way, a worker lost with it costs a recomputation, never the run), where it
+is unpickled once per process; then the documents' ids and texts; mentions come back without tokens. The
 workers need arabic-ie installed (the same version), not the rule or gazetteer files: those
 are inside the compiled pack. No code is shipped: tasks name functions of arabic-ie (here and in
 `common`).
@@ -23,15 +32,24 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import signal
-import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import Any
 
 from dsl.doc.mention import Mention
-from dsl.engines.common import EngineError, PackRef, chunked, match_pairs_ref, ordered_results
-from dsl.engines.defaults import CHUNK_CHARS, CHUNK_DOCS, WINDOW_PER_WORKER
+from dsl.engines.common import (
+    DIED,
+    EngineError,
+    Outcome,
+    PackRef,
+    chunked,
+    match_pairs_ref,
+    ordered_results,
+    sigint_held_for_children,
+)
+from dsl.engines.defaults import CHUNK_CHARS, CHUNK_DOCS, MAX_DEATHS, WINDOW_PER_WORKER
 from dsl.engines.sequential import DocResult
 from dsl.io.inputs import InputDoc, InputProblem, cpu_count
 
@@ -54,6 +72,11 @@ def _require_dask() -> Any:
 
 def _ref(pack: Any) -> PackRef:
     return pack if isinstance(pack, PackRef) else PackRef.of(pack)
+
+
+def _pack_of(ref: PackRef) -> PackRef:
+    """The task whose result is the pack (what the matching tasks depend on)."""
+    return ref
 
 
 def _delayed_ref(ref: PackRef) -> Any:
@@ -153,34 +176,81 @@ def match_on_cluster(pack: Any, items: Iterable[InputDoc | InputProblem], labels
                      client: Any, chunk_docs: int = CHUNK_DOCS, chunk_chars: int = CHUNK_CHARS,
                      window: int | None = None) -> Iterator[DocResult | InputProblem]:
     """The process pool's results, computed by the workers of a `dask.distributed.Client`, in input order."""
-    from distributed import KilledWorker
     ref = _ref(pack)
-    ref_future = client.scatter(ref, broadcast=True, hash=False)
+    # The pack is a task's result, not scattered data: a worker lost with it is no loss (the scheduler
+    # recomputes it from the task, which holds the bytes), while scattered data, which the cluster
+    # may keep on one worker only, would be gone for good.
+    ref_future = client.submit(_pack_of, ref, key=f"arabic-ie-pack-{ref.digest}", pure=False)
     threads = sum(client.nthreads().values()) or 1
     window = window or WINDOW_PER_WORKER * threads
+    deaths = _Deaths()
+
+    def submit_task(pairs: list[tuple[str, str]]) -> Any:
+        return client.submit(match_pairs_ref, ref_future, labels, pairs, pure=False)
 
     def submit(pairs: list[tuple[str, str]]) -> Any:
-        return client.submit(match_pairs_ref, ref_future, labels, pairs, pure=False)
+        return _Chunk(submit_task, pairs, deaths)
 
     try:
         yield from ordered_results(chunked(items, chunk_docs, chunk_chars), submit, window)
-    except KilledWorker as e:
-        raise EngineError(f"Dask workers kept dying on a task ({e}); see the workers' logs") from None
     finally:
         ref_future.release()
 
 
-@contextmanager
-def _sigint_ignored() -> Iterator[None]:
-    """Ignore SIGINT while child processes start (in the main thread; elsewhere a no-op)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, old)
+class _Deaths:
+    """Documents in a row that killed their workers: past `MAX_DEATHS`, the cluster is broken, stop."""
+
+    def __init__(self) -> None:
+        self.in_a_row = 0
+
+    def died(self) -> None:
+        self.in_a_row += 1
+        if self.in_a_row > MAX_DEATHS:
+            raise EngineError(f"Dask workers keep dying ({self.in_a_row} documents in a row killed their worker; "
+                              f"out of memory, or a broken installation?); see the workers' logs")
+
+
+class _Chunk:
+    """A chunk's task; when it keeps killing workers (`KilledWorker`), its documents are redone one per task."""
+
+    def __init__(self, submit: Any, pairs: list[tuple[str, str]], deaths: _Deaths) -> None:
+        self.submit, self.pairs, self.deaths = submit, pairs, deaths
+        self.future = submit(pairs)
+        self.singles: list[Any] = []
+
+    def result(self) -> list[Outcome]:
+        from distributed import KilledWorker
+        try:
+            out = self.future.result()
+        except KilledWorker:
+            self.singles = [self.submit([pair]) for pair in self.pairs]
+            out = []
+            for f in self.singles:
+                try:
+                    out.extend(f.result())
+                except KilledWorker:
+                    self.deaths.died()
+                    out.append(((), DIED))
+                else:
+                    self.deaths.in_a_row = 0
+            return out
+        self.deaths.in_a_row = 0
+        return out
+
+    def cancel(self) -> None:
+        for f in [self.future, *self.singles]:
+            f.cancel()
+
+
+def _kill_local_workers(cluster: Any) -> None:
+    """Kill a LocalCluster's worker processes (ours), so that closing it does not wait for running tasks."""
+    for nanny in list(getattr(cluster, "workers", {}).values()):
+        pid = getattr(getattr(nanny, "process", None), "pid", None)
+        if pid:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: frozenset[str] | None = None, *,
@@ -193,13 +263,18 @@ def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: 
     from dask.utils import parse_timedelta
     from distributed import Client, LocalCluster
     timeout = parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"), "s")
+    cluster = None
+    quiet = logging.getLogger("distributed")
     with ExitStack() as stack:
+        stack.callback(quiet.setLevel, quiet.level)   # the first registered runs last: after the cluster closed
         try:
             if scheduler is None:
-                with _sigint_ignored():   # the workers inherit it: Ctrl-C is this process's to handle
+                # The scheduler's HTTP server on a free port (8787 may be another cluster's), no dashboard.
+                with sigint_held_for_children(), dask.config.set({"distributed.scheduler.dashboard.address": ":0"}):
                     cluster = stack.enter_context(LocalCluster(
                         n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.ERROR))
+                        dashboard_address=None, silence_logs=logging.ERROR,
+                        scheduler_kwargs={"allowed_failures": 1}))
                 client = stack.enter_context(Client(cluster))
             else:
                 client = stack.enter_context(Client(scheduler))
@@ -207,4 +282,10 @@ def cluster_engine(pack: Any, items: Iterable[InputDoc | InputProblem], labels: 
         except OSError as e:   # includes the timeouts
             raise EngineError(f"cannot reach the Dask scheduler {scheduler or '(local)'}, or no worker joined "
                               f"it within {timeout:g} s (DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT): {e}") from None
-        yield from match_on_cluster(pack, items, labels, client=client, **kw)
+        try:
+            yield from match_on_cluster(pack, items, labels, client=client, **kw)
+        except BaseException:   # stopped (Ctrl-C, SIGTERM, an error, the generator closed): do not wait
+            if cluster is not None:
+                quiet.setLevel(logging.CRITICAL)   # the cluster would log the workers it loses: we killed them
+                _kill_local_workers(cluster)
+            raise

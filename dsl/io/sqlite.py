@@ -8,6 +8,13 @@ matching, every document already recorded, so an interrupted run is finished by 
 same command again: nothing is lost and nothing is repeated. Documents that could not be read
 or failed are not recorded, so a rerun tries them again.
 
+One run writes a file at a time. The writer holds a lock (`flock` on `FILE.lock`, beside it),
+which the kernel releases when the process ends however it ends, and records its process id,
+host and process start in `runs`. A run still marked `running` whose lock is free belongs to
+a process that is gone (killed, crashed, the machine rebooted): the next run marks it
+`abandoned` and takes over. A live owner (its lock held, or, on this host, its process still
+running with the same start time) is never taken over: `StoreError`.
+
 A file remembers the rules it was written with (`meta`: a digest of the pack files, the
 label filter); resuming with other rules is refused rather than mixing results.
 
@@ -16,7 +23,7 @@ Schema (`start`/`end` are character offsets into the document's text, end exclus
     documents(id, doc UNIQUE, chars, n_mentions, run, done_at)
     mentions(id, document -> documents.id, seq, label, rule, start, end, text, attrs JSON|NULL)
     arguments(id, mention -> mentions.id, name, position NULL|0.., start, end, text, label)
-    runs(id, started_at, finished_at, status, pack, labels, version)
+    runs(id, started_at, finished_at, status, pack, labels, version, pid, host, process)
     meta(key, value)
 
 `position` is NULL for a single-span argument and the index in the list for a repeated one.
@@ -24,8 +31,11 @@ Schema (`start`/`end` are character offsets into the document's text, end exclus
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -45,6 +55,9 @@ SQLITE_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 BATCH_DOCS = 256
 #: ... or after this many seconds, whichever comes first.
 BATCH_SECONDS = 0.5
+
+#: Columns added to `runs` after schema 1 was released (added to older files when they are opened).
+_RUN_OWNER_COLUMNS = (("pid", "INTEGER"), ("host", "TEXT"), ("process", "TEXT"))
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,7 +82,8 @@ CREATE INDEX IF NOT EXISTS arguments_label ON arguments(label, name);
 
 
 class StoreError(Exception):
-    """The file cannot be used (not a results database, written with other rules): one line."""
+    """The file cannot be used (not a results database, written with other rules, in use by a live run),
+    or can no longer be written (disk full, removed during the run): one line."""
 
 
 def is_sqlite_path(path: str | None) -> bool:
@@ -96,6 +110,94 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def process_identity(pid: int) -> str | None:
+    """What tells a process from a later one with the same id: `boot id:start time` (Linux), else None.
+
+    None also when there is no such process. Start times count clock ticks since boot, so the
+    boot id makes them unique across reboots.
+    """
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return f"{boot}:{fields[19]}"          # field 22 of proc(5), starttime
+    except (OSError, IndexError):
+        return None
+
+
+def process_alive(pid: int, identity: str | None) -> bool:
+    """Whether process `pid` of this host is the one that recorded `identity` and still runs."""
+    if identity is not None and process_identity(os.getpid()) is not None:
+        return process_identity(pid) == identity
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _create(path: Path) -> None:
+    """Create an empty file (a valid empty database) with 0666 less the umask, as any Unix tool would.
+
+    SQLite would create it 0644 whatever the umask allows; its -wal and -shm files take the
+    database's permissions.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    except FileExistsError:
+        pass
+
+
+class _Lock:
+    """An exclusive `flock` on `path` (created if needed), released by the kernel when the process ends.
+
+    `held` is False where the file system cannot lock (then ownership is decided from process ids).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+        self.held = False
+        try:
+            import fcntl
+        except ImportError:      # pragma: no cover - not on this platform: process ids only
+            return
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise
+            except OSError as e:
+                os.close(fd)
+                if e.errno in (errno.ENOLCK, errno.EOPNOTSUPP, errno.ENOSYS, errno.EINVAL):
+                    return       # no locks on this file system
+                raise
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(path))
+            except FileNotFoundError:
+                same = False
+            if same:             # not a file its last owner removed while we waited for it
+                break
+            os.close(fd)
+        self.fd, self.held = fd, True
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {socket.gethostname()}\n".encode())
+
+    def release(self) -> None:
+        """Remove the lock file, then unlock it (in that order, so a waiting run never locks a removed file)."""
+        if self.fd is None:
+            return
+        try:
+            os.unlink(self.path)
+        except OSError:
+            pass
+        os.close(self.fd)
+        self.fd, self.held = None, False
+
+
 class SqliteSink(Sink):
     """Write results into a SQLite file, resuming a run recorded there before.
 
@@ -107,17 +209,46 @@ class SqliteSink(Sink):
                  batch_docs: int = BATCH_DOCS, batch_seconds: float = BATCH_SECONDS) -> None:
         self.path = Path(path)
         self.batch_docs, self.batch_seconds = batch_docs, batch_seconds
-        self.skipped = self.written = self.duplicates = 0
+        self.skipped = self.written = self.duplicates = self.committed = 0
+        self.taken_over: list[str] = []     # the abandoned runs this one took over, described
         self._in_flight: set[str] = set()
-        try:
-            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            self._setup(pack_digest(pack) if pack is not None else None,
-                        ",".join(sorted(labels)) if labels else "")
-        except sqlite3.DatabaseError as e:
-            raise StoreError(f"{self.path}: cannot use as a results database: {e}") from None
         self._open_batch = False
         self._batch_n = 0
         self._batch_t = time.monotonic()
+        self.conn: sqlite3.Connection | None = None
+        try:
+            self._lock = _Lock(self.path.with_name(self.path.name + ".lock"))
+        except BlockingIOError:
+            raise StoreError(f"{self.path}: another run is writing this file ({self._owner()}); wait for it to "
+                             f"end, or stop it") from None
+        except OSError as e:
+            raise StoreError(f"{self.path}: cannot write in {self.path.parent}: {e.strerror or e}") from None
+        try:
+            _create(self.path)
+            self.conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            self._setup(pack_digest(pack) if pack is not None else None,
+                        ",".join(sorted(labels)) if labels else "")
+            self._file = os.stat(self.path)
+        except BaseException as e:
+            self._lock.release()
+            if isinstance(e, sqlite3.DatabaseError):
+                raise StoreError(f"{self.path}: cannot use as a results database: {e}") from None
+            if isinstance(e, OSError):
+                raise StoreError(f"{self.path}: cannot write: {e.strerror or e}") from None
+            raise
+
+    def _owner(self) -> str:
+        """The running run of the file, described (for a message), as far as it can be read."""
+        try:
+            conn = sqlite3.connect(_read_only_uri(self.path), uri=True, timeout=1)
+            try:
+                row = conn.execute("SELECT * FROM runs WHERE status = 'running' ORDER BY id DESC LIMIT 1").fetchone()
+                cols = [d[0] for d in conn.execute("SELECT * FROM runs LIMIT 0").description]
+            finally:
+                conn.close()
+        except sqlite3.Error:
+            row = None
+        return _describe(dict(zip(cols, row))) if row else "its lock is held"
 
     def _setup(self, digest: str | None, labels: str) -> None:
         c = self.conn
@@ -132,6 +263,11 @@ class SqliteSink(Sink):
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     c.execute(stmt)
+            have = {r[1] for r in c.execute("PRAGMA table_info(runs)")}
+            for name, kind in _RUN_OWNER_COLUMNS:
+                if name not in have:
+                    c.execute(f"ALTER TABLE runs ADD COLUMN {name} {kind}")
+            self._take_over(c)
             meta = dict(c.execute("SELECT key, value FROM meta"))
             if meta.get("schema", SCHEMA_VERSION) != SCHEMA_VERSION:
                 raise StoreError(f"{self.path}: written by another version of arabic-ie "
@@ -147,8 +283,11 @@ class SqliteSink(Sink):
                 c.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
                           "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                           (k, v))
-            self.run = c.execute("INSERT INTO runs(started_at, status, pack, labels, version) "
-                                 "VALUES (?, 'running', ?, ?, ?)", (_now(), digest, labels, __version__)).lastrowid
+            self.run = c.execute(
+                "INSERT INTO runs(started_at, status, pack, labels, version, pid, host, process) "
+                "VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                (_now(), digest, labels, __version__, os.getpid(), socket.gethostname(),
+                 process_identity(os.getpid()))).lastrowid
             self._next_mention = c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM mentions").fetchone()[0]
             self._next_arg = c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM arguments").fetchone()[0]
             c.execute("COMMIT")
@@ -156,6 +295,25 @@ class SqliteSink(Sink):
             c.execute("ROLLBACK")
             c.close()
             raise
+
+    def _take_over(self, c: sqlite3.Connection) -> None:
+        """Mark the runs left `running` by processes that are gone `abandoned`; refuse if one is alive."""
+        c.row_factory = sqlite3.Row
+        try:
+            rows = [dict(r) for r in c.execute("SELECT * FROM runs WHERE status = 'running' ORDER BY id")]
+        finally:
+            c.row_factory = None
+        here = socket.gethostname()
+        for r in rows:
+            if r["host"] == here and r["pid"] is not None and process_alive(r["pid"], r["process"]):
+                raise StoreError(f"{self.path}: another run is writing this file ({_describe(r)}); wait for it "
+                                 f"to end, or stop it")
+            if r["host"] not in (None, here) and not self._lock.held:
+                raise StoreError(f"{self.path}: a run on another host may still be writing this file "
+                                 f"({_describe(r)}), and this file system cannot lock files to tell; if it has "
+                                 f"ended, set its status: UPDATE runs SET status = 'abandoned' WHERE id = {r['id']}")
+            c.execute("UPDATE runs SET status = 'abandoned' WHERE id = ?", (r["id"],))
+            self.taken_over.append(_describe(r))
 
     # --- before matching --------------------------------------------------------------------------
     def recorded(self, doc_id: str) -> int | None:
@@ -185,19 +343,23 @@ class SqliteSink(Sink):
     # --- writing ----------------------------------------------------------------------------------
     def write(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> None:
         """Record one document with its mentions and arguments (in the open transaction)."""
-        c = self.conn
-        if not self._open_batch:
-            c.execute("BEGIN IMMEDIATE")
-            self._open_batch = True
-        self._in_flight.discard(doc_id)
-        c.execute("SAVEPOINT doc")   # all of the document or nothing, even when Ctrl-C lands in here
+        c = self._connection()
         try:
-            recorded = self._insert(doc_id, text, mentions)
-        except BaseException:
-            c.execute("ROLLBACK TO doc")
+            if not self._open_batch:
+                c.execute("BEGIN IMMEDIATE")
+                self._open_batch = True
+            self._in_flight.discard(doc_id)
+            c.execute("SAVEPOINT doc")   # all of the document or nothing, even when Ctrl-C lands in here
+            try:
+                recorded = self._insert(doc_id, text, mentions)
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK TO doc")
+                    c.execute("RELEASE doc")
+                raise
             c.execute("RELEASE doc")
-            raise
-        c.execute("RELEASE doc")
+        except sqlite3.Error as e:
+            raise self._failed(e) from None
         if not recorded:   # the same id twice in one run, both in flight: keep the first
             self.duplicates += 1
             return
@@ -231,30 +393,94 @@ class SqliteSink(Sink):
                           "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", a_rows)
         return True
 
+    def _connection(self) -> sqlite3.Connection:
+        if self.conn is None:
+            raise StoreError(f"{self.path}: closed")
+        return self.conn
+
+    def _failed(self, e: sqlite3.Error) -> StoreError:
+        """The open batch is lost (rolled back, by SQLite or here): the error to raise, in one line."""
+        c = self.conn
+        if c is not None and c.in_transaction:
+            try:
+                c.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+        self._open_batch = False
+        self._batch_n = 0
+        return StoreError(f"cannot write {self.path}: {e}")
+
     def commit(self) -> None:
-        """Commit the documents written so far."""
+        """Commit the documents written so far (`StoreError` if the file was removed or cannot be written)."""
         if self._open_batch:
-            self.conn.execute("COMMIT")
+            self._check_file()
+            try:
+                self._connection().execute("COMMIT")
+            except sqlite3.Error as e:
+                raise self._failed(e) from None
             self._open_batch = False
+            self.committed += self._batch_n
         self._batch_n = 0
         self._batch_t = time.monotonic()
 
+    def _check_file(self) -> None:
+        """A file removed (or its folder) while SQLite writes on keeps nothing: stop instead."""
+        try:
+            same = os.path.samestat(os.stat(self.path), self._file)
+        except OSError:
+            same = False
+        if not same:
+            raise self._failed(sqlite3.OperationalError("the file was removed or moved during the run "
+                                                        "(or its folder was)"))
+
+    def recorded_count(self) -> int:
+        """How many documents the file holds (committed, all runs)."""
+        return self._connection().execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+
     def close(self, status: str = "done") -> None:
-        """Commit, record how the run ended (`done`, `interrupted`, `failed`) and close the file."""
+        """Commit, record how the run ended (`done`, `interrupted`, `failed`), close the file, unlock it.
+
+        With `failed`, what cannot be committed any more is dropped quietly (the error was
+        reported already); otherwise a commit that fails raises `StoreError` after closing.
+        """
         if self.conn is None:
             return
+        error: StoreError | None = None
+        requested = status
         try:
-            self.commit()
-            self.conn.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?", (_now(), status, self.run))
+            try:
+                self.commit()
+            except StoreError as e:
+                error, status = e, "failed"
+            try:
+                self.conn.execute("UPDATE runs SET finished_at = ?, status = ? WHERE id = ?",
+                                  (_now(), status, self.run))
+            except sqlite3.Error:
+                pass           # the disk is full: the next run finds the lock free and takes over
         finally:
             self.conn.close()
-            self.conn = None  # type: ignore[assignment]
+            self.conn = None
+            self._lock.release()
+        if error is not None and requested != "failed":
+            raise error
+
+
+def _read_only_uri(path: str | Path) -> str:
+    """A `file:` URI that opens `path` read-only (any character in the path is escaped)."""
+    return Path(path).resolve().as_uri() + "?mode=ro"
+
+
+def _describe(run: dict[str, Any]) -> str:
+    """`run 3: process 1234 on host h, started 2026-...` (whatever of it is known)."""
+    who = f"process {run['pid']}" if run.get("pid") is not None else "a process"
+    where = f" on {run['host']}" if run.get("host") else ""
+    return f"run {run.get('id')}: {who}{where}, started {run.get('started_at')}"
 
 
 # --- reading back --------------------------------------------------------------------------------------
 def read_mentions(path: str | Path) -> Iterator[dict[str, Any]]:
     """The recorded mentions as the JSON Lines objects (`Mention.to_dict()` with `doc`), in document order."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    conn = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
         args: dict[int, dict[str, Any]] = {}
         rows = conn.execute(
@@ -280,9 +506,21 @@ def read_mentions(path: str | Path) -> Iterator[dict[str, Any]]:
         conn.close()
 
 
+def count_documents(path: str | Path, timeout: float = 0.5) -> int | None:
+    """How many documents a results file holds (committed), or None if it cannot be read quickly."""
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout)
+        try:
+            return conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
 def read_documents(path: str | Path) -> list[tuple[str, int, int]]:
     """`(doc, chars, n_mentions)` of every recorded document, in the order they were recorded."""
-    conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True)
+    conn = sqlite3.connect(_read_only_uri(path), uri=True)
     try:
         return list(conn.execute("SELECT doc, chars, n_mentions FROM documents ORDER BY id"))
     finally:

@@ -3,13 +3,21 @@
 Every writer emits whole lines and flushes after each document, so `| head` and killed runs
 leave only complete records. Arabic stays readable in a terminal in `table` format because
 each row ends with the (right-to-left) text, after the fixed-width left-to-right columns.
+
+Output files (`AtomicFile`) are written whole or not at all, with the permissions any Unix
+tool would give them; a write that fails (disk full, the folder gone) is an `OutputError`.
 """
 from __future__ import annotations
 
 import bisect
 import json
+import os
+import stat
+import tempfile
+import time
 import unicodedata
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import IO, Any
 
 from dsl.doc.mention import Arg, Mention
@@ -122,14 +130,150 @@ class Sink:
 
 
 class StreamSink(Sink):
-    """Text formats written line by line to a stream, flushed after each document."""
+    """Text formats written line by line to a stream, flushed after each document.
 
-    def __init__(self, out: IO[str], fmt: str) -> None:
-        self.out, self.fmt, self.count = out, fmt, 0
+    A write that fails (disk full) raises `OutputError`; when the stream is a regular file (a
+    redirected stdout), the file is first cut back to the last whole record, and nothing more
+    reaches it.
+    """
+
+    def __init__(self, out: IO[str], fmt: str, name: str = "the output") -> None:
+        self.out, self.fmt, self.count, self.name = out, fmt, 0, name
+        self._fd, self._whole = _regular_file_fd(out), 0
+        if self._fd is not None:
+            self._whole = os.lseek(self._fd, 0, os.SEEK_CUR)
 
     def write(self, doc_id: str, text: str, mentions: Sequence[Mention]) -> None:
-        write_mentions(self.out, mentions, doc_id, self.fmt, header=(self.count == 0), text=text)
+        try:
+            write_mentions(self.out, mentions, doc_id, self.fmt, header=(self.count == 0), text=text)
+        except BrokenPipeError:
+            raise                   # `| head`: the reader has what it wanted
+        except OSError as e:
+            self._cut_back()
+            raise OutputError(f"cannot write {self.name}: {e.strerror or e}") from None
         self.count += 1
+        if self._fd is not None:
+            self._whole = os.lseek(self._fd, 0, os.SEEK_CUR)
+
+    def _cut_back(self) -> None:
+        """Drop the part of a record that reached the file, and send what is still buffered nowhere."""
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, self._whole)
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._fd)
+            os.close(devnull)
+        except OSError:
+            pass
+
+
+def _regular_file_fd(out: IO[str]) -> int | None:
+    """The file descriptor of `out` when it is a regular file (so it can be cut back), else None."""
+    try:
+        fd = out.fileno()
+        return fd if stat.S_ISREG(os.fstat(fd).st_mode) else None
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+class OutputError(Exception):
+    """The output cannot be written (disk full, its folder removed, no permission): one line for the user."""
+
+
+def current_umask() -> int:
+    """This process's umask (read from /proc where it can be, so no thread ever sees it changed)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+class AtomicFile:
+    """A text file written whole or not at all: a temporary file beside it, renamed into place by `commit()`.
+
+    The file gets the permissions a shell redirection would give it: those of the file it
+    replaces, or 0666 less the umask for a new one. `check()` (cheap, call it as often as you
+    like) finds out when the temporary file has vanished (its folder removed or renamed), so
+    a long run stops early instead of failing at the rename. `abort()` removes the temporary
+    file and leaves an existing file untouched.
+    """
+
+    #: `check()` looks at the file system at most this often (seconds).
+    CHECK_EVERY = 1.0
+    GONE = "its folder was removed or renamed during the run"
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():   # found now, not after the whole run when the rename fails
+            raise OutputError(f"--output {path}: is a directory")
+        d = self.path.resolve().parent
+        try:
+            mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        except OSError:
+            mode = 0o666 & ~current_umask()
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=d, prefix=f".{self.path.name}.", suffix=".tmp")
+        except OSError as e:
+            raise OutputError(f"--output {path}: cannot write in {d}: {e.strerror or e}") from None
+        os.fchmod(fd, mode)      # mkstemp makes it 0600
+        self.stream: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        self._checked = time.monotonic()
+        self.done = False          # committed or aborted
+        self.committed = False     # renamed into place
+
+    def check(self) -> None:
+        """Raise `OutputError` if the temporary file is gone (its folder removed or renamed)."""
+        now = time.monotonic()
+        if now - self._checked < self.CHECK_EVERY:
+            return
+        self._checked = now
+        try:
+            gone = os.fstat(self.stream.fileno()).st_nlink == 0 or not os.path.exists(self.tmp)
+        except (OSError, ValueError):
+            gone = True
+        if gone:
+            raise OutputError(f"cannot write {self.path}: {self.GONE}")
+
+    def commit(self) -> None:
+        """Flush, sync and rename into place; on failure the temporary file is removed (`OutputError`)."""
+        if self.done:
+            return
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.replace(self.tmp, self.path)
+        except FileNotFoundError:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {self.GONE}") from None
+        except OSError as e:
+            self.abort()
+            raise OutputError(f"cannot write {self.path}: {e.strerror or e}") from None
+        self.done = self.committed = True
+
+    def abort(self) -> None:
+        """Remove the temporary file; an existing file at `path` stays as it was."""
+        if self.done:
+            return
+        self.done = True
+        try:
+            self.stream.close()
+        except (OSError, ValueError):
+            pass
+        self.discard()
+
+    def discard(self) -> None:
+        """Remove the temporary file, nothing else (quick: safe at any moment, even in a signal handler)."""
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
 
 
 TOKEN_COLUMNS = ("i", "start", "end", "sent", "shape", "pre", "def", "stem", "suf", "lex", "norm", "text")

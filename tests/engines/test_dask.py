@@ -14,9 +14,11 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from procs import kill_group, run, start, wait_for, wait_group_gone, worker_pids, write_corpus
 
 distributed = pytest.importorskip("distributed")   # the 'test' extra installs dask[distributed,dataframe]
 
@@ -124,25 +126,102 @@ def test_cli_dask_local_equals_the_single_process_run(tmp_path):
     assert on_dask.stdout == one.stdout and one.stdout
 
 
-def test_ctrl_c_stops_the_local_cluster_cleanly(tmp_path):
+@pytest.mark.parametrize("sig,group", [(signal.SIGINT, True), (signal.SIGTERM, False)], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_the_local_cluster_cleanly_and_quickly(tmp_path, sig, group):
     folder = tmp_path / "corpus"
     folder.mkdir()
     long = " ".join(d.text for d in documents(40) if isinstance(d, InputDoc))
     for i in range(200):
         (folder / f"d{i:03d}.txt").write_text(long, encoding="utf-8")
-    p = subprocess.Popen([sys.executable, "-m", "dsl", "match", "--dask", "local", "--workers", "2", str(folder)],
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True, bufsize=0)
+    p = start(["--dask", "local", "--workers", "2", str(folder)], stdout=subprocess.PIPE, bufsize=0)
     try:
         assert p.stdout.readline()
-        os.killpg(p.pid, signal.SIGINT)        # as a terminal does: to every process of the group
+        t0 = time.monotonic()
+        (os.killpg if group else os.kill)(p.pid, sig)   # Ctrl-C: to every process of the group, as a terminal does
         _, err = p.communicate(timeout=60)
+        took = time.monotonic() - t0
     finally:
-        try:
-            os.killpg(p.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    assert p.returncode == 130 and b"interrupted after" in err
+        kill_group(p.pid)
+    assert p.returncode == 128 + sig and b"interrupted after" in err, err
     assert b"Traceback" not in err and b"KeyboardInterrupt" not in err   # workers leave Ctrl-C to the run
+    assert took < 15                                                      # measured: 0.2-0.6 s
+    wait_group_gone(p.pid)
+
+
+def test_a_dask_worker_lost_mid_run_changes_nothing_in_the_output(tmp_path):
+    folder = write_corpus(tmp_path / "corpus", 120, sentences_per_doc=8, seed=5)
+    clean = run(["--workers", "1", str(folder)])
+    out = tmp_path / "out.jsonl"
+    with open(out, "wb") as f:
+        p = start(["--dask", "local", "--workers", "2", str(folder)], stdout=f)
+        try:
+            wait_for(lambda: out.stat().st_size > 0, proc=p)
+            victim = wait_for(lambda: worker_pids(p.pid), proc=p)[0]
+            os.kill(victim, signal.SIGKILL)          # its tasks are rerun by the cluster
+            _, err = p.communicate(timeout=300)
+        finally:
+            kill_group(p.pid)
+    assert p.returncode == 0, err
+    assert out.read_bytes() == clean.stdout and clean.stdout
+    wait_group_gone(p.pid)
+
+
+class _Future:
+    def __init__(self, value=None, error=None):
+        self.value, self.error, self.cancelled = value, error, False
+
+    def result(self):
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+    def cancel(self):
+        self.cancelled = True
+
+    def release(self):
+        pass
+
+
+class _KillingClient:
+    """A stand-in client: a task holding 'KILL' dies with its workers (KilledWorker), as on a real cluster."""
+
+    def __init__(self, pack):
+        self.pack, self.tasks = pack, []
+
+    def nthreads(self):
+        return {"w1": 1, "w2": 1}
+
+    def submit(self, fn, *args, key=None, pure=False):
+        if len(args) == 1:                  # the pack's task
+            return _Future(fn(*args))
+        ref_future, labels, pairs = args
+        self.tasks.append([i for i, _ in pairs])
+        if any("KILL" in t for _, t in pairs):
+            return _Future(error=distributed.KilledWorker("task", None, 1))
+        return _Future(fn(ref_future.value, labels, pairs))
+
+
+def test_a_chunk_that_kills_its_workers_is_redone_per_document_and_only_the_culprit_fails(pack):
+    from dsl.engines.common import DIED
+    from dsl.engines.dask import match_on_cluster
+    items = [InputDoc(f"d{i}", "KILL" if i == 5 else d.text) for i, d in enumerate(
+        x for x in documents(12) if isinstance(x, InputDoc))]
+    client = _KillingClient(pack)
+    got = list(match_on_cluster(pack, items, client=client, chunk_docs=4))
+    assert [r.doc.id for r in got] == [d.id for d in items]
+    assert [r.error for r in got] == [DIED if i == 5 else None for i in range(12)]
+    expected = list(match_documents(pack, [d for d in items if d.id != "d5"]))
+    assert [r for r in got if r.doc.id != "d5"] == expected
+    assert client.tasks[:3] == [["d0", "d1", "d2", "d3"], ["d4", "d5", "d6", "d7"], ["d8", "d9", "d10", "d11"]]
+    assert client.tasks[3:] == [["d4"], ["d5"], ["d6"], ["d7"]]     # the failed chunk, one document per task
+
+
+def test_workers_that_keep_dying_on_dask_stop_the_run_with_one_line(pack):
+    from dsl.engines.common import EngineError
+    from dsl.engines.dask import match_on_cluster
+    items = [InputDoc(f"d{i}", "KILL") for i in range(10)]
+    with pytest.raises(EngineError, match="Dask workers keep dying"):
+        list(match_on_cluster(pack, items, client=_KillingClient(pack), chunk_docs=2))
 
 
 def test_cli_says_so_when_the_scheduler_cannot_be_reached(tmp_path, monkeypatch):

@@ -73,8 +73,8 @@ def test_ctrl_c_exits_130_with_whole_json_lines(tmp_path, corpus):
     proc = start(cmd("--rules", str(pack), *docs, str(tmp_path / "never.txt")), tmp_path)
     code, out, err = interrupt_when_blocked(proc, 100)
     assert code == 130
-    assert err.decode().splitlines()[-1] == ("arabic-ie: interrupted after 20 documents; the output holds whole "
-                                             "records for those")
+    assert err.decode().splitlines()[-1] == ("arabic-ie: interrupted after 20 documents (SIGINT); the output holds "
+                                             "whole records for those")
     lines = out.decode().split("\n")
     assert lines[-1] == ""                     # ends with a newline: no partial record
     records = [json.loads(x) for x in lines[:-1]]

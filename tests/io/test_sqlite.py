@@ -21,7 +21,14 @@ import pytest
 
 from dsl.doc.mention import Arg, Mention
 from dsl.io.inputs import InputDoc
-from dsl.io.sqlite import SqliteSink, StoreError, is_sqlite_path, read_documents, read_mentions
+from dsl.io.sqlite import (
+    SqliteSink,
+    StoreError,
+    is_sqlite_path,
+    process_identity,
+    read_documents,
+    read_mentions,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.txt"))
@@ -118,7 +125,8 @@ def test_a_killed_run_resumed_equals_an_uninterrupted_one(tmp_path):
     assert skipped >= recorded
     assert content(resumed) == content(whole)
     runs = sqlite3.connect(resumed).execute("SELECT status FROM runs ORDER BY id").fetchall()
-    assert runs == [("running",), ("done",)]             # the killed run never got to say it ended
+    assert runs == [("abandoned",), ("done",)]           # the killed run never got to say it ended: taken over
+    assert re.search(rb"note: took over from run 1: process \d+ on .*, which ended without closing", r.stderr)
 
 
 def _killpg(pgid: int, sig: int) -> None:
@@ -216,3 +224,82 @@ def test_sqlite_is_chosen_by_suffix_or_format(tmp_path):
     assert r.returncode == 0 and len(read_documents(out)) == 1
     r = cli("match", "--format", "sqlite", str(EXAMPLES[0]))
     assert r.returncode == 2 and b"needs --output" in r.stderr
+
+
+# --- one writer at a time: live owners refused, dead ones taken over -------------------------------------
+def _reaped_pid() -> int:
+    p = subprocess.Popen(["true"])
+    p.wait()
+    return p.pid          # a process that has ended (its pid may be reused later, which is what `process` is for)
+
+
+def _orphan_run(db: Path, pid: int, process: str | None) -> None:
+    """A results file whose run 1 was left 'running' by process `pid` (its lock long gone), as after SIGKILL."""
+    sink = SqliteSink(db)
+    sink.write("first", "نص", [])
+    sink.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE runs SET status = 'running', finished_at = NULL, pid = ?, process = ? WHERE id = 1",
+                     (pid, process))
+
+
+def test_a_run_left_running_by_a_dead_process_is_taken_over(tmp_path):
+    db = tmp_path / "r.sqlite"
+    _orphan_run(db, _reaped_pid(), None)
+    sink = SqliteSink(db)
+    assert len(sink.taken_over) == 1 and re.match(r"run 1: process \d+ on .+, started ", sink.taken_over[0])
+    assert [d.id for d in sink.pending([InputDoc("first", "نص"), InputDoc("second", "نص")])] == ["second"]
+    sink.close()
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT status FROM runs ORDER BY id").fetchall() == [("abandoned",), ("done",)]
+    pid, host, process = conn.execute("SELECT pid, host, process FROM runs WHERE id = 2").fetchone()
+    assert pid == os.getpid() and host and (process is None or process == process_identity(os.getpid()))
+    assert not Path(f"{db}.lock").exists()          # removed when the run closed
+
+
+def test_a_live_owner_is_refused_and_a_reused_pid_is_not_mistaken_for_it(tmp_path):
+    db = tmp_path / "r.sqlite"
+    _orphan_run(db, os.getpid(), process_identity(os.getpid()))        # alive: this very process
+    with pytest.raises(StoreError, match=r"another run is writing this file \(run 1: process \d+ on "):
+        SqliteSink(db)
+    if process_identity(os.getpid()) is None:
+        pytest.skip("no process start times on this platform: a live pid is taken as the owner")
+    db2 = tmp_path / "r2.sqlite"
+    _orphan_run(db2, os.getpid(), "another-boot:12345")     # same pid, another process: the owner is gone
+    sink = SqliteSink(db2)
+    assert len(sink.taken_over) == 1
+    sink.close()
+
+
+@pytest.mark.slow
+def test_the_lock_is_held_by_a_running_writer_and_released_however_it_ends(tmp_path):
+    db = tmp_path / "r.sqlite"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; from dsl.io.sqlite import SqliteSink; "
+                               f"s = SqliteSink({str(db)!r}); print('open', flush=True); sys.stdin.read()"],
+                              cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline() == b"open\n"
+        with pytest.raises(StoreError, match=rf"another run is writing this file \(run 1: process {holder.pid} "):
+            SqliteSink(db)
+    finally:
+        holder.kill()                  # SIGKILL: no chance to mark the run or remove the lock file
+        holder.wait()
+    assert Path(f"{db}.lock").exists()
+    sink = SqliteSink(db)              # the kernel released the lock: taken over
+    assert len(sink.taken_over) == 1
+    sink.close()
+
+
+def test_a_full_database_is_one_line_and_keeps_the_committed_documents(tmp_path):
+    db = tmp_path / "r.sqlite"
+    sink = SqliteSink(db, batch_docs=1)
+    sink.write("a", "نص", [])
+    pages = sink.conn.execute("PRAGMA page_count").fetchone()[0]
+    sink.conn.execute(f"PRAGMA max_page_count = {pages + 1}")      # as good as a full disk
+    m = Mention("Person", "r", 0, 2, "نص", 0, 1, attrs={"pad": "x" * 20_000})   # pages of its own
+    with pytest.raises(StoreError, match=rf"^cannot write {re.escape(str(db))}: database or disk is full$"):
+        for k in range(5):
+            sink.write(f"big{k}", "نص", [m])
+    sink.close("failed")
+    assert [d[0] for d in read_documents(db)] == ["a"]
+    assert sqlite3.connect(db).execute("SELECT status FROM runs").fetchall() == [("failed",)]
