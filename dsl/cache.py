@@ -7,7 +7,8 @@ other code never reads it; it lists the files it was built from with their SHA-2
 before the object itself is unpickled. Writes are atomic (a private temporary file, then a
 rename). An entry that is missing, untrusted, corrupt, foreign or stale is ignored, and the
 caller builds the object again and stores it over the old entry; a cache that cannot be
-written is no error.
+written is no error. The folder stays bounded: after a write, entries beyond `MAX_BYTES`
+are removed, least recently used first (a read marks an entry used).
 """
 from __future__ import annotations
 
@@ -23,11 +24,15 @@ from typing import Any, BinaryIO
 
 from dsl.version import __version__
 
-__all__ = ["FORMAT", "cache_dir", "code_digest", "digest", "file_digest", "open_trusted", "read_entry", "trusted",
-           "write_atomic", "write_entry"]
+__all__ = ["FORMAT", "MAX_BYTES", "cache_dir", "code_digest", "digest", "file_digest", "open_trusted", "prune",
+           "read_entry", "trusted", "write_atomic", "write_entry"]
 
 #: The layout of an entry: a header {format, kind, id, deps: [(path, sha256), ...]}, then the object.
 FORMAT = 3
+
+#: The cache folder's size after a write (an edited pack, a new version, another gazetteer each
+#: leave an entry; a rule writer's cache would otherwise grow without end).
+MAX_BYTES = 256 * 1024 * 1024
 
 #: Files under `dsl/` whose content decides what a compiled object is (code, grammar, lexicons, schema).
 _CODE_SUFFIXES = (".py", ".lark", ".txt", ".json")
@@ -96,6 +101,7 @@ def open_trusted(path: Path) -> BinaryIO | None:
     if not trusted(os.fstat(fh.fileno()), folder=False):
         fh.close()
         return None   # never read what someone else could have written
+    _touch(path)
     return fh
 
 
@@ -127,7 +133,57 @@ def write_atomic(path: Path, write: Callable[[BinaryIO], None]) -> bool:
                 os.unlink(tmp)
             except OSError:
                 pass
+    if done and folder == cache_dir():
+        prune(folder, keep=path)
     return done
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry as used (its mtime), for `prune`; a read-only cache is no error."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def prune(folder: Path, keep: Path | None = None, max_bytes: int | None = None) -> int:
+    """Remove the least recently used entries of `folder` until it holds at most `max_bytes`; the number removed.
+
+    `keep` (the entry just written) is never removed; files that are not entries, and
+    temporary files of writes under way, are left alone.
+    """
+    limit = MAX_BYTES if max_bytes is None else max_bytes
+    entries: list[tuple[float, int, Path]] = []
+    total = 0
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name.startswith(".") or not e.name.endswith((".pickle", ".bin")):
+                    continue
+                try:
+                    st = e.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                total += st.st_size
+                entries.append((st.st_mtime, st.st_size, Path(e.path)))
+    except OSError:
+        return 0
+    removed = 0
+    if total <= limit:
+        return 0
+    entries.sort(key=lambda x: x[0])
+    for _, size, path in entries:
+        if total <= limit:
+            break
+        if keep is not None and path == keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue
+        total -= size
+        removed += 1
+    return removed
 
 
 def read_entry(kind: str, key: str) -> Any | None:

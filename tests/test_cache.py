@@ -142,3 +142,33 @@ def test_an_interrupted_write_leaves_no_partial_file(folder, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         write_entry("thing", "k", "value")
     assert entries(folder) == []
+
+
+
+def write_and_find(folder, key, blob):
+    """Write an entry and return its file (the one that was not there before)."""
+    before = set(folder.iterdir()) if folder.exists() else set()
+    assert write_entry("pack", key, blob)
+    (path,) = set(folder.iterdir()) - before
+    return path
+
+
+def test_the_folder_stays_bounded_least_recently_used_first(folder, monkeypatch):
+    monkeypatch.setattr(cache, "MAX_BYTES", 3 * 20_500)
+    blob = b"x" * 20_000
+    paths = {k: write_and_find(folder, k, blob) for k in ("k0", "k1", "k2")}
+    for t, k in enumerate(("k0", "k2", "k1")):         # k0 oldest, then k2, k1 used last
+        os.utime(paths[k], (1_000_000 + t, 1_000_000 + t))
+    assert read_entry("pack", "k0") is not None        # a read marks k0 used now: k2 is the oldest
+    write_and_find(folder, "k3", blob)                   # over the limit: the least recently used goes
+    assert read_entry("pack", "k2") is None
+    assert all(read_entry("pack", k) is not None for k in ("k0", "k1", "k3"))
+
+
+def test_pruning_leaves_the_new_entry_and_other_files(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "notes.txt").write_text("mine", encoding="utf-8")
+    big = write_and_find(folder, "big", b"y" * 50_000)
+    assert cache.prune(folder, keep=big, max_bytes=10) == 0
+    assert read_entry("pack", "big") is not None and (folder / "notes.txt").exists()
+    assert cache.prune(folder, max_bytes=10) == 1 and (folder / "notes.txt").exists()
