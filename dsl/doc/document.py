@@ -60,6 +60,16 @@ class Document:
         return doc
 
 
+def with_types_of(doc: Document, like: Document) -> Document:
+    """`doc`, given the token type ids of `like`: for a stage that rebuilds a document's tokens
+    with values that depend only on each token's type (the word lexicon's `lex`), so the ids
+    still name types. `doc` must have `like`'s tokens in the same order."""
+    types = token_types(like)
+    if types is not None:
+        object.__setattr__(doc, "_token_types", types)
+    return doc
+
+
 def token_types(doc: Document) -> list[int] | None:
     """A type id per token of `doc`, or None: tokens with the same id agree on every attribute
     but their position and sentence flags (and a definite token's norm is the article + its

@@ -91,7 +91,7 @@ from typing import Any
 
 import regex
 
-from dsl.doc.document import Document
+from dsl.doc.document import Document, with_types_of
 from dsl.doc.token import NO_EXTRA, Analysis, Token
 from dsl.errors import InputError
 from dsl.morph.lexicon import FUNCTION, Lexicon
@@ -130,6 +130,10 @@ _MIXED_PREFIX = regex.compile(r"([وف]?)(لل|[بك]?ال|[بلك]?)([A-Za-z0-9
 
 
 _EMPTY: Mapping[str, str] = NO_EXTRA
+
+_new_tuple = tuple.__new__
+#: where `Token.analyses` is in the tuple
+_ANALYSES = Token._fields.index("analyses")
 
 
 # ---------------------------------------------------------------- lexicons
@@ -298,6 +302,8 @@ class Analyzer:
         self._alef_on = opts.alef
         self._no_alef = opts.replace(alef=False)
         self._word_cache: dict[Any, tuple[Analysis, ...]] = {}
+        #: another analyzer's readings -> the same with `lex` (`with_lex`), bounded like the others
+        self._lex_cache: dict[tuple[Analysis, ...], tuple[Analysis, ...]] = {}
         self._surface_cache: dict[str, _Entry] = {}
         # whitespace-free chunk of text -> ((start, end, entry) of each of its tokens, relative)
         self._chunk_cache: dict[str, tuple[tuple[int, int, _Entry], ...]] = {}
@@ -375,12 +381,29 @@ class Analyzer:
         """`doc` with the word lexicon's class on every reading that has none (`Analysis.lex`):
         for documents made of another analyzer's tokens (`Document.from_tokens`), so that rules
         testing `lex` work on them too. Readings that bring their own `lex` keep it; `doc`
-        itself is returned when nothing is missing."""
+        itself is returned when nothing is missing. The classes are cached per distinct
+        readings, and the document keeps its token type ids (`token_types`: tokens of one type
+        have the same readings, so they get the same classes)."""
         toks = doc.tokens
-        if not any(not a.lex and _ARABIC_WORD.fullmatch(a.stem) for t in toks for a in t.analyses):
+        cache = self._lex_cache
+        new: list[Token] = []
+        changed = False
+        for t in toks:
+            got = cache.get(t.analyses)
+            if got is None:
+                got = self._classified(t.analyses)
+                if got == t.analyses:
+                    got = t.analyses
+                if len(cache) >= self.cache_size:
+                    cache.clear()
+                cache[t.analyses] = got
+            if got is not t.analyses:
+                changed = True
+                t = _new_tuple(Token, (*t[:_ANALYSES], got, *t[_ANALYSES + 1:]))   # t._replace, 3x faster
+            new.append(t)
+        if not changed:
             return doc
-        new = tuple(t._replace(analyses=self._classified(t.analyses)) for t in toks)
-        return Document(doc.text, new, doc.sentences, doc.id)
+        return with_types_of(Document(doc.text, tuple(new), doc.sentences, doc.id), doc)
 
     def _hamza_mask(self, raw: str, n: str) -> int:
         """Bit p set when normalized position p (< 4) was written with a hamza/madda alef."""

@@ -308,3 +308,17 @@ def test_another_analyzers_tokens_get_lex_from_the_packs_lexicon(tmp_path):
     # the pack fills the missing classes (its gazetteers included); a given class is kept
     assert [m.text for m in pack.match(doc)] == ["لاريجاني", "نافعة", "كوماتسو"]
     assert [t.lex for t in pack.analyzer.with_lex(doc).tokens] == ["common", "unknown", "unknown", "unknown"]
+
+
+def test_lex_keeps_the_token_type_ids_so_their_fast_paths_hold(tmp_path):
+    from dsl import Document, Pack
+    from dsl.doc.document import token_types
+    write(tmp_path, "names.txt", "نافعة\n")
+    write(tmp_path, "words.txt", "كوماتسو\n")
+    pack = Pack.load([write(tmp_path, "lex.yaml", LEXICON_PACK)])
+    doc = Document.from_tokens([{"text": w} for w in ["لاريجاني", "قال", "لاريجاني", "قال"]])
+    done = pack.analyzer.with_lex(doc)
+    assert token_types(done) == token_types(doc) is not None
+    assert [t.lex for t in done.tokens] == ["unknown", "common", "unknown", "common"]
+    assert done.tokens[0].analyses is done.tokens[2].analyses          # cached per distinct readings
+    assert pack.analyzer.with_lex(done) is done                        # nothing missing: the same document
