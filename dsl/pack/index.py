@@ -422,6 +422,8 @@ class PackMatcher:
         for p, is_mention in zip(preds, _mention_flags(self.specs, index)):
             if not is_mention:
                 read |= p.attrs()
+        #: does a rule test the word lexicon's class? (else another analyzer's tokens need none)
+        self.reads_lex = "lex" in read
         fields = sorted({f for a in read for f in _FIELDS_OF.get(a, _ALL_FIELDS if a not in _FIELDS_OF else ())})
         self.key_fields = tuple(fields)
         self.key_analyses = any(per_analysis[g] for g in range(len(preds)))

@@ -245,7 +245,7 @@ class Pack:
                   echo_mentions: bool) -> tuple[Document, tuple[Mention, ...]]:
         """The document to run on, and the given mentions checked and snapped to its tokens."""
         doc = text_or_doc if isinstance(text_or_doc, Document) else self.analyze(text_or_doc, id=id)
-        if not made_by_analyzer(doc):
+        if self.compiled.matcher.reads_lex and not made_by_analyzer(doc):
             doc = self.analyzer.with_lex(doc)   # another analyzer's tokens: the word lexicon's `lex`
         given: tuple[Mention, ...] = ()
         if mentions is not None:
