@@ -46,9 +46,7 @@ matcher (in the compiled-pack cache, or sent to a worker) carries its index, not
 """
 from __future__ import annotations
 
-import re
 import threading
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -73,6 +71,7 @@ from dsl.pattern.program import (
     Program,
     get_value,
     holds_on_token,
+    regex_tree,
 )
 from dsl.pattern.vm import LightMatch, Match, MatchContext, Run, light_match, match_of, sentence_windows
 
@@ -141,15 +140,8 @@ def required_literal(source: str, flags: str = "") -> str:
     any character); a pattern it cannot parse gives ''. Under the `i` flag only caseless
     characters count (Arabic letters, digits), which match nothing but themselves.
     """
-    try:
-        import re._parser as sre_parse  # Python >= 3.11
-    except ImportError:  # pragma: no cover
-        import sre_parse  # type: ignore[no-redef]
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = sre_parse.parse(_UNICODE_CLASS.sub(lambda m: m.group(1) + ".", source))
-    except Exception:
+    tree = regex_tree(source)
+    if tree is None:
         return ""
     best = [""]
     caseless = "i" in flags
@@ -181,9 +173,6 @@ def required_literal(source: str, flags: str = "") -> str:
     walk(tree)
     return best[0]
 
-
-#: `\\p{..}` / `\\P{..}` (not itself escaped): a Unicode class of the `regex` module.
-_UNICODE_CLASS = re.compile(r"(?<!\\)((?:\\\\)*)\\[pP]\{[^}]*\}")
 
 
 def _index_keys(pred: Any) -> list[tuple[str, str, str]] | None:

@@ -289,8 +289,9 @@ def regex_plan(source: str, flags: str = "", search: bool = False) -> tuple[str,
     return ("safe", "") if _backtracks_little(source) else ("guarded", "")
 
 
-def _backtracks_little(source: str) -> bool:
-    """See `regex_plan` ("safe")."""
+def regex_tree(source: str) -> Any | None:
+    """A constraint regex parsed by Python's own `re` parser, for static analysis; None when it
+    cannot read it. A `\\p{..}` class (a `regex` module feature) is read as any one character."""
     try:
         import re._parser as sre_parse  # Python >= 3.11
     except ImportError:  # pragma: no cover
@@ -298,9 +299,15 @@ def _backtracks_little(source: str) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # \p{..} is a character class in the `regex` module: any one character for this analysis
-            tree = sre_parse.parse(_UNICODE_CLASS.sub(lambda m: m.group(1) + ".", source))
+            return sre_parse.parse(_UNICODE_CLASS.sub(lambda m: m.group(1) + ".", source))
     except Exception:
+        return None
+
+
+def _backtracks_little(source: str) -> bool:
+    """See `regex_plan` ("safe")."""
+    tree = regex_tree(source)
+    if tree is None:
         return False
     repeats = 0
 
