@@ -12,6 +12,7 @@ across a pack (`dsl.pack.index`).
 """
 from __future__ import annotations
 
+import pickle
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -433,6 +434,47 @@ class FirstSet:
     stems: frozenset[str] | None
 
 
+class DebugInfo:
+    """A program's debug view: its resolved AST and the AST node behind each instruction
+    (`Program.ast`, `origins`, `sub_origins`).
+
+    Pickled as one bytes object and unpickled only when first read: most of a compiled pack's
+    objects are these nodes, and a pack loaded from the disk cache to match text never reads
+    them (`explain`, `dump()` and the linter do). Read it from any thread: at worst two
+    threads unpickle the same bytes.
+    """
+
+    __slots__ = ("_value", "_blob")
+
+    def __init__(self, ast: S.Node, origins: tuple[S.Node, ...] = (),
+                 sub_origins: tuple[tuple[S.Node, ...], ...] = ()) -> None:
+        self._value: tuple[Any, ...] | None = (ast, origins, sub_origins)
+        self._blob: bytes | None = None
+
+    @classmethod
+    def _from_blob(cls, blob: bytes) -> DebugInfo:
+        info = cls.__new__(cls)
+        info._value, info._blob = None, blob
+        return info
+
+    @property
+    def loaded(self) -> bool:
+        """Has it been unpickled (or was it never pickled)?"""
+        return self._value is not None
+
+    def get(self) -> tuple[Any, ...]:
+        """(ast, origins, sub_origins)."""
+        value = self._value
+        if value is None:
+            value = self._value = pickle.loads(self._blob)   # type: ignore[arg-type]
+            self._blob = None
+        return value
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        blob = self._blob if self._value is None else pickle.dumps(self._value, protocol=pickle.HIGHEST_PROTOCOL)
+        return (DebugInfo._from_blob, (blob,))
+
+
 @dataclass(frozen=True, eq=False)
 class Program:
     """A compiled pattern: instructions for `vm.py` plus what the pack runner needs to know.
@@ -441,12 +483,12 @@ class Program:
     TOKEN, MENTION, BOL, EOL or LOOK tests, the Alt or Repeat behind a SPLIT or JMP, the Capture
     behind an OPEN or CLOSE, the whole pattern for MATCH); `sub_origins[k]` likewise for the
     lookaround program `subs[k]`. The VM never reads them: they are the debug view (`dump()`,
-    `dsl.tools.explain`) of the very program that runs.
+    `dsl.tools.explain`) of the very program that runs, held by `debug` (see `DebugInfo`).
     """
 
     name: str
     source: str
-    ast: S.Node                              # the resolved AST (macros inlined, shorthands expanded)
+    debug: DebugInfo                         # ast, origins, sub_origins (read through the properties)
     code: Code
     subs: tuple[tuple[Code, bool], ...]      # lookaround programs: (code, forward)
     preds: tuple[Any, ...]
@@ -459,8 +501,19 @@ class Program:
     min_length: int
     max_length: int | None
     first_tokens: FirstSet
-    origins: tuple[S.Node, ...] = ()
-    sub_origins: tuple[tuple[S.Node, ...], ...] = ()
+
+    @property
+    def ast(self) -> S.Node:
+        """The resolved AST (macros inlined, shorthands expanded)."""
+        return self.debug.get()[0]
+
+    @property
+    def origins(self) -> tuple[S.Node, ...]:
+        return self.debug.get()[1]
+
+    @property
+    def sub_origins(self) -> tuple[tuple[S.Node, ...], ...]:
+        return self.debug.get()[2]
 
     @property
     def can_be_empty(self) -> bool:

@@ -263,6 +263,16 @@ def test_program_pickles_and_runs_the_same():
     assert [(m.tok_start, m.tok_end) for m in finditer(q, MatchContext(doc))] == before == [(0, 3), (3, 6)]
 
 
+def test_a_pickled_program_reads_its_debug_view_only_when_asked():
+    p = compile_pattern('(?<x> [norm=/[ab]/])+ "c"', ENV)
+    q = pickle.loads(pickle.dumps(p))
+    assert not q.debug.loaded                                  # not unpickled yet: a pack loads without it
+    assert S.format_pattern(q.ast) == S.format_pattern(p.ast) and q.debug.loaded
+    assert q.dump() == p.dump()                                # every instruction with its element
+    r = pickle.loads(pickle.dumps(q))                          # read, then pickled again
+    assert r.dump() == p.dump()
+
+
 def test_program_runs_in_many_threads():
     p = compile_pattern('(?<x> [norm=/[ab]/])+ "c"', ENV)
     doc = letters_document("abcab" * 200 + "c")
