@@ -24,7 +24,9 @@ is compiled once into a `PackMatcher`:
 4. **Start filter on what follows.** From each program's code the (distance, predicate) pairs
    one of which must hold after the first token are read (through up to three `[]`): for
    `"مع" [] [stem in titles]`, a title one or two tokens on. Distance-1 tests are cached per
-   pair of token types; the others are a few cached lookups per candidate position.
+   pair of token types; the others are a few cached lookups per candidate position. A program
+   that opens with a positive lookahead (`(?= [] []? [norm in known_surnames])`, a cheap test
+   written first) gives such pairs too, counted from the start token (`_look_filter`).
 5. **One pass per document** yields, for each rule, the sorted positions where it can start;
    each rule's VM (`dsl.pattern.vm.Run`, unchanged) then runs only there, with the same window,
    resume and memo logic as `finditer`, so matches, captures and their order are exactly
@@ -59,6 +61,7 @@ from dsl.pattern.program import (
     ANALYSIS_ATTRS,
     CLOSE,
     JMP,
+    LOOK,
     OPEN,
     SPLIT,
     TOKEN,
@@ -305,6 +308,57 @@ def _pair_filter(prog: Program, gmap: Sequence[int], preds: Sequence[Any]
     return tuple(out)
 
 
+def _look_filter(prog: Program, gmap: Sequence[int]) -> tuple[tuple[int, int], ...] | None:
+    """(distance, predicate) pairs one of which must hold for the program to match at a start
+    position, read from a positive lookahead the program opens with (before any token is taken):
+    `(?= [] []? [x in SET])` gives ((1, g), (2, g)). None when there is no such lookahead.
+
+    Each path of the lookahead's code to its MATCH must test a constrained token after at most
+    `_MAX_REACH` unconstrained `[]`; the pairs are those tokens. A position where none holds
+    cannot start a match, so the index skips it instead of starting the VM there (the rule
+    `person_name_again` opens with such a test and is tried at every unknown word).
+    """
+    code = prog.code
+    pc = 0
+    while pc < len(code) and code[pc][0] in (OPEN, LOOK):
+        ins = code[pc]
+        pc += 1
+        if ins[0] != LOOK or ins[2]:
+            continue            # OPEN takes no token; a negative lookaround is no requirement
+        sub, forward = prog.subs[ins[1]]
+        if not forward:
+            continue
+        found: set[tuple[int, int]] = set()
+        seen: set[tuple[int, int]] = set()
+        stack = [(0, 0)]
+        ok = True
+        while stack and ok:
+            spc, d = stack.pop()
+            if (spc, d) in seen:
+                continue
+            seen.add((spc, d))
+            op = sub[spc][0]
+            if op == TOKEN:
+                k = sub[spc][1]
+                if k >= 0 and k not in prog.mention_preds:
+                    found.add((d, gmap[k]))
+                elif k < 0 and d + 1 <= _MAX_REACH:
+                    stack.append((spc + 1, d + 1))
+                else:
+                    ok = False
+            elif op == SPLIT:
+                stack.extend(((sub[spc][1], d), (sub[spc][2], d)))
+            elif op == JMP:
+                stack.append((sub[spc][1], d))
+            elif op == OPEN or op == CLOSE:
+                stack.append((spc + 1, d))
+            else:                # MATCH with nothing tested, a mention, an anchor, a nested lookaround
+                ok = False
+        if ok and found:
+            return tuple(sorted(found))
+    return None
+
+
 # ---------------------------------------------------------------- per-document state
 
 @dataclass
@@ -350,6 +404,7 @@ class _Rule:
     # token; None when the program starts otherwise (a mention, a lookaround, an anchor, `[]`).
     pairs: tuple[tuple[int, tuple[tuple[int, int], ...] | None], ...] | None = None
     dyn_slots: tuple[int, ...] = ()          # local predicates that read a document set
+    look: tuple[tuple[int, int], ...] | None = None   # see `_look_filter`
 
 
 class PackMatcher:
@@ -386,7 +441,8 @@ class PackMatcher:
             fg = tuple(sorted({gmap[k] for k in first.preds}))
             rules.append(_Rule(spec, tuple(gmap), fg, frozenset(first.labels), bool(first.any),
                                any(_is_dynamic(preds[g]) for g in fg), _pair_filter(prog, gmap, preds),
-                               tuple(k for k, g in enumerate(gmap) if _is_dynamic(preds[g]))))
+                               tuple(k for k, g in enumerate(gmap) if _is_dynamic(preds[g])),
+                               _look_filter(prog, gmap)))
         self.preds = tuple(preds)
         self.per_analysis = tuple(per_analysis)
         # (level, attr) -> value -> the exact predicates a token with that value satisfies
@@ -780,6 +836,12 @@ class PackMatcher:
                     timings[r] = timings.get(r, 0.0)
                 continue
             t0 = perf_counter() if timings is not None else 0.0
+            if rule.look is not None:
+                pos_list = self._look_ok(rule.look, pos_list, tids, caches, dyn_pcache, ctx.sets)
+                if not pos_list:
+                    if timings is not None:
+                        timings[r] = timings.get(r, 0.0) + perf_counter() - t0
+                    continue
             pc = rule_pc.get(r)
             if pc is None:   # the rule's predicate caches: shared across documents unless dynamic
                 pc = rule_pc[r] = [caches.pred[g] for g in rule.gmap]
@@ -798,6 +860,34 @@ class PackMatcher:
             total = sum(len(positions.get(r, ())) + 1 for r in members)
             for r in members:
                 timings[r] += shared * (len(positions.get(r, ())) + 1) / total
+        return out
+
+    def _look_ok(self, look: tuple[tuple[int, int], ...], pos_list: Sequence[int], tids: Sequence[int],
+                 caches: _Caches, dyn_pcache: dict[int, dict[int, bool]], sets: Mapping[str, frozenset[str]]
+                 ) -> list[int]:
+        """The positions of `pos_list` where one of the rule's opening lookahead tokens holds (`_look_filter`)."""
+        n = len(tids)
+        keys_of = caches.keys
+        out = []
+        for p in pos_list:
+            for d, g in look:
+                j = p + d
+                if j >= n:
+                    continue
+                t = tids[j]
+                if self.dynamic[g]:
+                    c = dyn_pcache.setdefault(g, {})
+                    hit = c.get(t)
+                    if hit is None:
+                        hit = self._test(c, g, keys_of[t], t, sets)
+                else:
+                    c = caches.pred[g]
+                    hit = c.get(t)
+                    if hit is None:
+                        hit = self._test(c, g, keys_of[t], t, {}, caches)
+                if hit:
+                    out.append(p)
+                    break
         return out
 
     def _run_rule(self, spec: RuleSpec, ctx: MatchContext, dt: DocTypes, pos_list: Sequence[int],

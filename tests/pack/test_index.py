@@ -81,6 +81,24 @@ def test_a_subset_of_rules_gives_the_same_matches_for_those_rules(pack, data, pi
     assert all(some.get(r, []) == every.get(r, []) for r in subset)
 
 
+OPENING_LOOKAHEADS = ['(?= [] []? [stem in dyn]) [] []', '(?= [] ("a" | [def])) []', '(?<x> (?= []? "b") [])',
+                      '(?! "a") (?= [] [stem in ab]) [] @P?']
+
+
+@SETTINGS
+@given(data=documents(), mode=st.sampled_from(["first", "all"]), cross=st.booleans())
+def test_an_opening_lookahead_skips_starts_without_changing_the_matches(data, mode, cross):
+    doc, mentions, dsets = data
+    progs = [compile_pattern(p, ATTR_ENV) for p in OPENING_LOOKAHEADS]
+    pm = PackMatcher([RuleSpec(p, mode, cross) for p in progs])
+    assert [r.look is not None for r in pm.rules] == [True] * len(progs)   # the start filter applies
+    found = pm.search(MatchContext(doc, index_mentions(mentions), dsets))
+    for r, prog in enumerate(progs):
+        alone = list(finditer(prog, MatchContext(doc, index_mentions(mentions), dsets), mode=mode,
+                              cross_sentence=cross))
+        assert found.get(r, []) == alone, OPENING_LOOKAHEADS[r]
+
+
 def test_rules_are_indexed_by_what_starts_them():
     env = ATTR_ENV
     progs = [compile_pattern('"a" []', env), compile_pattern("[stem in ab] [def]", env),
