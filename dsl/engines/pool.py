@@ -3,7 +3,7 @@
 `match_parallel(pack, items, labels, workers=N)` yields the same `DocResult`s (and passes the
 same `InputProblem`s through) in the same order as `sequential.match_documents`, whatever N is:
 
-* **What travels.** The compiled pack is pickled once (`common.PackRef`, a few hundred KiB for
+* **What travels.** The compiled pack is pickled once (`common.PackRef`, about 4 MB for
   the shipped packs) and handed to each worker process when it starts, so a worker unpickles it
   once and keeps it. Documents travel as `(id, text)` pairs in chunks (with their given mentions,
   if any); mentions come back
