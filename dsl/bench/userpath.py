@@ -126,9 +126,15 @@ def start_time(article: Path | None, texts: Sequence[str], rules: Sequence[str],
         child_cpu(cmd, env=env)
         got = [child_cpu(cmd, env=env) for _ in range(max(1, runs))]
         chars = len(article.read_text(encoding="utf-8"))
+    # Without .pyc files every start compiles the package from source (about 0.08 s here); pip
+    # writes them when it installs a wheel, Python at the first import otherwise: said, not changed.
+    no_pyc = bool(os.environ.get("PYTHONDONTWRITEBYTECODE")) or sys.flags.dont_write_bytecode
     out = {"article": article.name, "characters": chars, "cpu_seconds": statistics.median(c for c, _ in got),
-           "wall_seconds": statistics.median(w for _, w in got), "runs": [round(c, 3) for c, _ in got]}
-    say(f"  start: arabic-ie match {out['article']}: {out['cpu_seconds']:.2f} s CPU, {out['wall_seconds']:.2f} s wall")
+           "wall_seconds": statistics.median(w for _, w in got), "runs": [round(c, 3) for c, _ in got],
+           "bytecode_cached": not no_pyc}
+    note = " (PYTHONDONTWRITEBYTECODE is set: each start compiles the package from source)" if no_pyc else ""
+    say(f"  start: arabic-ie match {out['article']}: {out['cpu_seconds']:.2f} s CPU, "
+        f"{out['wall_seconds']:.2f} s wall{note}")
     return out
 
 
