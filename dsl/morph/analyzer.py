@@ -126,6 +126,9 @@ _HAMZA_RE = regex.compile("[" + _HAMZA_ALEFS + "]")
 #: Inflectional endings tried on known words (a stem "known by inflection").
 _DERIV_SUFFIXES = ("ة", "ات", "ان", "ين", "ون", "وا", "ي", "ية", "يات", "يين", "يون", "يان",
                    "ت", "تا", "ا", "ى")
+#: the same suffixes by their last letter, in the same order (`_known` tries only those that can end the word)
+_DERIV_BY_LAST: dict[str, tuple[str, ...]] = {
+    c: tuple(x for x in _DERIV_SUFFIXES if x[-1] == c) for c in {x[-1] for x in _DERIV_SUFFIXES}}
 _MIXED_PREFIX = regex.compile(r"([وف]?)(لل|[بك]?ال|[بلك]?)([A-Za-z0-9\p{N}].*)", regex.DOTALL)
 
 
@@ -474,7 +477,7 @@ class Analyzer:
         if s in self._stems:
             return 0.0
         der = self._derivable
-        for sfx in _DERIV_SUFFIXES:
+        for sfx in _DERIV_BY_LAST.get(s[-1:], ()):
             if len(s) > len(sfx) + 1 and s.endswith(sfx):
                 base = s[: -len(sfx)]
                 if (len(base) >= 3 and base in der) or base + self._ta in der:
