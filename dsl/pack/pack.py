@@ -334,7 +334,11 @@ class _Builder:
             except DslError as e:   # an error without a place in the gazetteer points at its declaration
                 self.errors.append(e if e.pos is not None else e.with_pos(g.pos, self._line(g.pos)))
         _add_spelling_variants(gdecls, entries)
+        from dsl.text.normalize import normalize_word
         words: set[str] = set()
+        name_words: set[str] = set()
+        singles: set[str] = set()       # the one-word entries of every gazetteer
+        conj_later: set[str] = set()    # words after the first, with و, in offices and organizations
         for gname, es in entries.items():
             ws = es.surface_words()
             if lexicon_of.get(gname) != "names":
@@ -342,7 +346,15 @@ class _Builder:
                 # المجلس الأعلى للأمن) is ل + الأمن, not a word of its own: taken whole it would
                 # stay unsplit everywhere in the text. Names keep theirs (كالديرون، والتر).
                 ws = {w for w in ws if not _CLITIC_ARTICLE.match(w)}
+                conj_later |= {n for e in es.entries for w in e.phrase.split(" ")[1:]
+                               if (n := normalize_word(w)).startswith("و")}
+            else:
+                name_words |= ws
+            singles |= {normalize_word(e.phrase) for e in es.entries if " " not in e.phrase}
             words |= ws
+        # Likewise و + a one-word entry later in such a phrase (سوريا in العراق وسوريا) is the
+        # conjunction and that entry; taken whole, وسوريا would never be split in the text.
+        words -= {w for w in conj_later if w[1:] in singles and w not in name_words}
         # One-word entries of the gazetteers declared `lexicon: names|common` inform the word
         # lexicon (`lex`): a name may be a name whatever its frequency, a nationality adjective
         # is a common word. Left out: `spelling=exact` entries (علي, merged with على) and, of
