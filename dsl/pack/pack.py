@@ -334,7 +334,6 @@ class _Builder:
             except DslError as e:   # an error without a place in the gazetteer points at its declaration
                 self.errors.append(e if e.pos is not None else e.with_pos(g.pos, self._line(g.pos)))
         _add_spelling_variants(gdecls, entries)
-        from dsl.text.normalize import normalize_word
         words: set[str] = set()
         name_words: set[str] = set()
         singles: set[str] = set()       # the one-word entries of every gazetteer
