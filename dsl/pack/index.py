@@ -65,6 +65,7 @@ from dsl.pattern.program import (
     OPEN,
     SPLIT,
     TOKEN,
+    Code,
     PredAnd,
     PredEq,
     PredIn,
@@ -251,6 +252,39 @@ def _exact_keys(pred: Any) -> list[tuple[str, str, str]] | None:
 _MAX_REACH = 4   # how far past the first token the start filter looks for a constrained token
 
 
+def _tokens_ahead(code: Code, start: int, dist: int, allow_any: bool) -> list[tuple[int, int]] | None:
+    """(distance, pc) of the first constrained TOKEN on every path of `code` from `start` (at
+    distance `dist`), following SPLIT/JMP/OPEN/CLOSE and up to `_MAX_REACH` unconstrained `[]`
+    (none unless `allow_any`). None when some path reaches anything else first (MATCH, a
+    mention, a lookaround, an anchor): then nothing simple must hold."""
+    seen: set[tuple[int, int]] = set()
+    stack = [(start, dist)]
+    toks: list[tuple[int, int]] = []
+    while stack:
+        pc, d = stack.pop()
+        if (pc, d) in seen:
+            continue
+        seen.add((pc, d))
+        ins = code[pc]
+        op = ins[0]
+        if op == TOKEN:
+            if ins[1] >= 0:
+                toks.append((d, pc))
+            elif d + 1 > _MAX_REACH or not allow_any:
+                return None    # too far, or `[]` where it is not allowed
+            else:
+                stack.append((pc + 1, d + 1))
+        elif op == SPLIT:
+            stack.extend(((ins[1], d), (ins[2], d)))
+        elif op == JMP:
+            stack.append((ins[1], d))
+        elif op == OPEN or op == CLOSE:
+            stack.append((pc + 1, d))
+        else:           # MATCH, MENTION, LOOK, BOL, EOL: nothing simple to test
+            return None
+    return toks
+
+
 def _pair_filter(prog: Program, gmap: Sequence[int], preds: Sequence[Any]
                  ) -> tuple[tuple[int, tuple[tuple[int, int], ...] | None], ...] | None:
     """For each instruction that can consume a match's first token: its predicate, and the
@@ -258,45 +292,16 @@ def _pair_filter(prog: Program, gmap: Sequence[int], preds: Sequence[Any]
     constrained tokens, seen through up to `_MAX_REACH` - 1 unconstrained `[]` (None: nothing
     to test, e.g. the match may end after the first token).
 
-    Read from the compiled code by following SPLIT/JMP/OPEN/CLOSE; None when the first token
-    is taken otherwise (mention, lookaround, anchor) or may be any token.
+    Read from the compiled code (`_tokens_ahead`); None when the first token is taken
+    otherwise (mention, lookaround, anchor) or may be any token.
     """
     code = prog.code
-
-    def closure(start: int, dist: int) -> list[tuple[int, int]] | None:
-        seen: set[tuple[int, int]] = set()
-        stack = [(start, dist)]
-        toks: list[tuple[int, int]] = []
-        while stack:
-            pc, d = stack.pop()
-            if (pc, d) in seen:
-                continue
-            seen.add((pc, d))
-            ins = code[pc]
-            op = ins[0]
-            if op == TOKEN:
-                if ins[1] >= 0:
-                    toks.append((d, pc))
-                elif d + 1 > _MAX_REACH or dist == 0:
-                    return None    # too far, or `[]` as a first token
-                else:
-                    stack.append((pc + 1, d + 1))
-            elif op == SPLIT:
-                stack.extend(((ins[1], d), (ins[2], d)))
-            elif op == JMP:
-                stack.append((ins[1], d))
-            elif op == OPEN or op == CLOSE:
-                stack.append((pc + 1, d))
-            else:           # MATCH, MENTION, LOOK, BOL, EOL: nothing simple to test
-                return None
-        return toks
-
-    firsts = closure(0, 0)
+    firsts = _tokens_ahead(code, 0, 0, allow_any=False)
     if not firsts:
         return None
     out: list[tuple[int, tuple[tuple[int, int], ...] | None]] = []
     for _, f in sorted(firsts):
-        follow = closure(f + 1, 1)
+        follow = _tokens_ahead(code, f + 1, 1, allow_any=True)
         alts: tuple[tuple[int, int], ...] | None = None
         if follow:
             alts = tuple(sorted({(d, gmap[code[x][1]]) for d, x in follow}))
@@ -314,9 +319,9 @@ def _look_filter(prog: Program, gmap: Sequence[int]) -> tuple[tuple[int, int], .
     `(?= [] []? [x in SET])` gives ((1, g), (2, g)). None when there is no such lookahead.
 
     Each path of the lookahead's code to its MATCH must test a constrained token after at most
-    `_MAX_REACH` unconstrained `[]`; the pairs are those tokens. A position where none holds
-    cannot start a match, so the index skips it instead of starting the VM there (the rule
-    `person_name_again` opens with such a test and is tried at every unknown word).
+    `_MAX_REACH` unconstrained `[]` (`_tokens_ahead`); the pairs are those tokens. A position
+    where none holds cannot start a match, so the index skips it instead of starting the VM
+    there (the rule `person_name_again` opens with such a test and is tried at every unknown word).
     """
     code = prog.code
     pc = 0
@@ -328,34 +333,9 @@ def _look_filter(prog: Program, gmap: Sequence[int]) -> tuple[tuple[int, int], .
         sub, forward = prog.subs[ins[1]]
         if not forward:
             continue
-        found: set[tuple[int, int]] = set()
-        seen: set[tuple[int, int]] = set()
-        stack = [(0, 0)]
-        ok = True
-        while stack and ok:
-            spc, d = stack.pop()
-            if (spc, d) in seen:
-                continue
-            seen.add((spc, d))
-            op = sub[spc][0]
-            if op == TOKEN:
-                k = sub[spc][1]
-                if k >= 0 and k not in prog.mention_preds:
-                    found.add((d, gmap[k]))
-                elif k < 0 and d + 1 <= _MAX_REACH:
-                    stack.append((spc + 1, d + 1))
-                else:
-                    ok = False
-            elif op == SPLIT:
-                stack.extend(((sub[spc][1], d), (sub[spc][2], d)))
-            elif op == JMP:
-                stack.append((sub[spc][1], d))
-            elif op == OPEN or op == CLOSE:
-                stack.append((spc + 1, d))
-            else:                # MATCH with nothing tested, a mention, an anchor, a nested lookaround
-                ok = False
-        if ok and found:
-            return tuple(sorted(found))
+        found = _tokens_ahead(sub, 0, 0, allow_any=True)
+        if found and not any(sub[x][1] in prog.mention_preds for _, x in found):
+            return tuple(sorted({(d, gmap[sub[x][1]]) for d, x in found}))
     return None
 
 
